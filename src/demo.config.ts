@@ -1,0 +1,50 @@
+import { Logger } from '@nestjs/common';
+import type { ConfigService } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
+
+/** Thrown when the environment cannot start the demo; names the variable. */
+export class DemoConfigError extends Error {
+  override readonly name = 'DemoConfigError';
+
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `JWT_SECRET`. Without it, a production process refuses to start; any
+ * other makes an ephemeral random secret and warns that its tokens die with
+ * it. Its strength is checked by `JwtAuthModule` itself.
+ */
+export function demoJwtSecret(config: ConfigService): string {
+  const secret = config.get<string>('JWT_SECRET');
+  if (secret !== undefined && secret.length > 0) return secret;
+  if (config.get<string>('NODE_ENV') === 'production') {
+    throw new DemoConfigError(
+      'JWT_SECRET',
+      'JWT_SECRET is not set: with NODE_ENV=production the demo needs a secret of at least 32 bytes',
+    );
+  }
+  new Logger('DemoConfig').warn(
+    'JWT_SECRET is not set: using an ephemeral random secret, so tokens die with this process. ' +
+      'Set JWT_SECRET (at least 32 bytes) to keep them.',
+  );
+  return randomBytes(32).toString('base64url');
+}
+
+/** `PORT`, 3000 when unset. */
+export function demoPort(config: ConfigService): number {
+  const value = config.get<string>('PORT');
+  if (value === undefined || value === '') return 3000;
+  const port = /^[0-9]{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    throw new DemoConfigError(
+      'PORT',
+      'PORT must be a whole number from 0 to 65535',
+    );
+  }
+  return port;
+}

@@ -1,0 +1,60 @@
+/**
+ * Why a token was refused. Stable: applications may switch on it.
+ *
+ * - `token_malformed`: not a compact JWS of three base64url segments with a
+ *   JSON object header and payload.
+ * - `algorithm_not_allowed`: the header's `alg` is not the configured one.
+ * - `critical_header_unsupported`: the header has a `crit` parameter
+ *   (RFC 7515 4.1.11); this module understands no extension.
+ * - `invalid_signature`: the signature does not match.
+ * - `token_expired`: `exp` is in the past.
+ * - `token_not_yet_valid`: `nbf` is in the future.
+ * - `claim_missing`: a required claim (`exp`) is absent.
+ * - `claim_mismatch`: `iss` or `aud` is not the configured one.
+ * - `invalid_subject`: `sub` is not a canonical user id.
+ */
+export type InvalidTokenCode =
+  | 'token_malformed'
+  | 'algorithm_not_allowed'
+  | 'critical_header_unsupported'
+  | 'invalid_signature'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'claim_missing'
+  | 'claim_mismatch'
+  | 'invalid_subject';
+
+/**
+ * A short fixed description per code: the error's message and the
+ * challenge's `error_description` (RFC 6750 3). Never token text or claim values.
+ */
+export const INVALID_TOKEN_DESCRIPTIONS: Readonly<
+  Record<InvalidTokenCode, string>
+> = {
+  token_malformed: 'The access token is malformed',
+  algorithm_not_allowed: 'The access token algorithm is not allowed',
+  critical_header_unsupported:
+    'The access token has an unsupported critical header',
+  invalid_signature: 'The access token signature is invalid',
+  token_expired: 'The access token expired',
+  token_not_yet_valid: 'The access token is not valid yet',
+  claim_missing: 'The access token lacks a required claim',
+  claim_mismatch: 'The access token was not issued for this service',
+  invalid_subject: 'The access token subject is not a valid user id',
+};
+
+/**
+ * Thrown by `TokenService.verify()` (and met by `JwtAuthGuard`) when a token
+ * is refused. The message never holds token text or claim values.
+ */
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+
+  constructor(
+    /** Why the token was refused. */
+    readonly code: InvalidTokenCode,
+    options?: ErrorOptions,
+  ) {
+    super(INVALID_TOKEN_DESCRIPTIONS[code], options);
+  }
+}

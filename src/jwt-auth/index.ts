@@ -1,0 +1,34 @@
+export { bearerChallenge } from './bearer-challenge.js';
+export type { RefusalReason } from './bearer-challenge.js';
+export {
+  BearerChallengeService,
+  REFUSAL_MESSAGE,
+} from './bearer-challenge.service.js';
+export { CurrentUser } from './current-user.decorator.js';
+export {
+  INVALID_TOKEN_DESCRIPTIONS,
+  InvalidTokenError,
+} from './errors/invalid-token.error.js';
+export type { InvalidTokenCode } from './errors/invalid-token.error.js';
+export { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
+export type {
+  AccessTokenClaims,
+  ClaimsToSign,
+} from './interfaces/access-token-claims.interface.js';
+export type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
+export type {
+  JwtAlgorithm,
+  JwtAuthModuleExtras,
+  JwtAuthModuleOptions,
+} from './interfaces/jwt-auth-module-options.interface.js';
+export type {
+  SignOptions,
+  TokenResponse,
+} from './interfaces/token-response.interface.js';
+export { JwtAuthGuard } from './jwt-auth.guard.js';
+export { JwtAuthModule } from './jwt-auth.module.js';
+export { InjectJwtAuthOptions, JWT_AUTH_OPTIONS } from './jwt-auth.options.js';
+export type { ResolvedJwtAuthOptions } from './jwt-auth.options.js';
+export { JwtStrategy } from './jwt.strategy.js';
+export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
+export { TokenService } from './token.service.js';

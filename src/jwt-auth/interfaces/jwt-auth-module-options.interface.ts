@@ -1,0 +1,85 @@
+import type { KeyObject } from 'node:crypto';
+
+/**
+ * The HMAC algorithms the module signs and verifies with.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2
+ */
+export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512';
+
+/** Options of `JwtAuthModule.forRoot()` and of the factory of `forRootAsync()`. */
+export interface JwtAuthModuleOptions {
+  /**
+   * The shared HMAC secret. Read it from configuration, never from source.
+   * It must hold at least as many bytes as the algorithm's hash output:
+   * 32 for HS256, 48 for HS384, 64 for HS512.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2
+   */
+  secret: string | Uint8Array | KeyObject;
+
+  /**
+   * The one algorithm tokens are signed with and the only one accepted.
+   *
+   * @default 'HS256'
+   */
+  algorithm?: JwtAlgorithm;
+
+  /**
+   * Lifetime of an access token, in seconds.
+   *
+   * @default 86400 (24 hours)
+   */
+  expiresIn?: number;
+
+  /**
+   * When set, signed into every token as `iss` and required on verification.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.1
+   */
+  issuer?: string;
+
+  /**
+   * When set, signed into every token as `aud` and required on verification.
+   * With several values, a token is accepted when its `aud` names any of them,
+   * and is signed for the first.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.3
+   */
+  audience?: string | readonly string[];
+
+  /**
+   * Leeway for clock skew when checking `exp` and `nbf`, in seconds.
+   *
+   * @default 0
+   */
+  clockTolerance?: number;
+
+  /**
+   * The `realm` of the `WWW-Authenticate` challenge: printable ASCII without
+   * `"` or `\`.
+   *
+   * @default 'api'
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+   */
+  realm?: string;
+}
+
+/** Module definition extras of `forRoot()` and `forRootAsync()`. */
+export interface JwtAuthModuleExtras {
+  /**
+   * Registers the module globally, so that feature modules use
+   * `JwtAuthGuard` and `TokenService` without importing it.
+   *
+   * @default false
+   */
+  isGlobal?: boolean;
+
+  /**
+   * Guards every route of the application with `JwtAuthGuard` (as an
+   * `APP_GUARD`); routes marked `@Public()` stay open.
+   *
+   * @default false
+   */
+  globalGuard?: boolean;
+}

@@ -1,0 +1,21 @@
+/**
+ * An OAuth 2.0 successful access token response.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+export interface TokenResponse {
+  /** The signed compact JWT. */
+  readonly access_token: string;
+  /** Always `Bearer`. @see https://www.rfc-editor.org/rfc/rfc6750#section-4 */
+  readonly token_type: 'Bearer';
+  /** Lifetime of the access token, in seconds. */
+  readonly expires_in: number;
+}
+
+/** Per-token options of `TokenService.sign()`. */
+export interface SignOptions {
+  /**
+   * Lifetime of this token, in seconds; overrides the module's `expiresIn`.
+   */
+  readonly expiresIn?: number;
+}

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { BearerChallengeService } from './bearer-challenge.service.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import {
+  ConfigurableModuleClass,
+  JWT_AUTH_MODULE_OPTIONS,
+} from './jwt-auth.module-definition.js';
+import { JWT_AUTH_OPTIONS, resolveJwtAuthOptions } from './jwt-auth.options.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { TokenService } from './token.service.js';
+import { TokenVerifier } from './token.verifier.js';
+
+/**
+ * JWT authentication: `TokenService` signs and verifies access tokens,
+ * `JwtAuthGuard` guards routes. Configure it once with `forRoot()` or
+ * `forRootAsync()`; the options are validated at startup.
+ *
+ * Passport keeps strategies in one process-wide registry, so one
+ * configuration of this module serves a process.
+ */
+@Module({
+  imports: [PassportModule],
+  providers: [
+    {
+      provide: JWT_AUTH_OPTIONS,
+      useFactory: resolveJwtAuthOptions,
+      inject: [JWT_AUTH_MODULE_OPTIONS],
+    },
+    TokenVerifier,
+    TokenService,
+    JwtStrategy,
+    BearerChallengeService,
+    JwtAuthGuard,
+  ],
+  exports: [
+    JWT_AUTH_OPTIONS,
+    TokenService,
+    BearerChallengeService,
+    JwtAuthGuard,
+  ],
+})
+export class JwtAuthModule extends ConfigurableModuleClass {}

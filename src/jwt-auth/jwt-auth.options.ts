@@ -1,0 +1,196 @@
+import { Inject } from '@nestjs/common';
+import { createSecretKey, KeyObject } from 'node:crypto';
+import { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
+import type {
+  JwtAlgorithm,
+  JwtAuthModuleOptions,
+} from './interfaces/jwt-auth-module-options.interface.js';
+
+/** Injection token of the validated options (`ResolvedJwtAuthOptions`). */
+export const JWT_AUTH_OPTIONS = Symbol('JWT_AUTH_OPTIONS');
+
+/** Injects the module's validated options (`ResolvedJwtAuthOptions`). */
+export const InjectJwtAuthOptions = (): PropertyDecorator &
+  ParameterDecorator => Inject(JWT_AUTH_OPTIONS);
+
+/** The module's options once validated, with every default applied. */
+export interface ResolvedJwtAuthOptions {
+  /** The secret as a `KeyObject`: it never appears as text again. */
+  readonly key: KeyObject;
+  readonly algorithm: JwtAlgorithm;
+  /** Seconds. */
+  readonly expiresIn: number;
+  readonly issuer: string | undefined;
+  readonly audience: readonly string[] | undefined;
+  /** Seconds. */
+  readonly clockTolerance: number;
+  readonly realm: string;
+}
+
+/** Minimum secret size per algorithm, in bytes: the hash output size (RFC 7518 3.2). */
+const MIN_SECRET_BYTES: Readonly<Record<JwtAlgorithm, number>> = {
+  HS256: 32,
+  HS384: 48,
+  HS512: 64,
+};
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JwtAuthModuleOptions>([
+  'secret',
+  'algorithm',
+  'expiresIn',
+  'issuer',
+  'audience',
+  'clockTolerance',
+  'realm',
+]);
+
+const DEFAULT_EXPIRES_IN = 86_400;
+const DEFAULT_REALM = 'api';
+
+/** An RFC 7230 quoted-string body that needs no escaping. */
+const PLAIN_QUOTED_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Validates the module options once, at startup, and resolves the defaults.
+ * Every fault names its option; the secret's value never appears.
+ */
+export function resolveJwtAuthOptions(
+  options: JwtAuthModuleOptions,
+): ResolvedJwtAuthOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new JwtAuthOptionsError(
+      'options',
+      'JwtAuthModule options must be an object',
+    );
+  }
+  const unknown = Object.keys(options).filter(
+    (name) => !KNOWN_OPTIONS.has(name),
+  );
+  if (unknown.length > 0) {
+    throw new JwtAuthOptionsError(
+      unknown[0],
+      `JwtAuthModule: unknown option ${unknown.map((name) => `"${name}"`).join(', ')}`,
+    );
+  }
+
+  const algorithm = options.algorithm ?? 'HS256';
+  if (!Object.hasOwn(MIN_SECRET_BYTES, algorithm)) {
+    throw new JwtAuthOptionsError(
+      'algorithm',
+      `JwtAuthModule option "algorithm" must be one of ${Object.keys(MIN_SECRET_BYTES).join(', ')}`,
+    );
+  }
+
+  return Object.freeze({
+    key: resolveKey(options.secret, algorithm),
+    algorithm,
+    expiresIn: positiveSeconds(
+      'expiresIn',
+      options.expiresIn ?? DEFAULT_EXPIRES_IN,
+    ),
+    issuer: optionalText('issuer', options.issuer),
+    audience: resolveAudience(options.audience),
+    clockTolerance: nonNegativeSeconds(
+      'clockTolerance',
+      options.clockTolerance ?? 0,
+    ),
+    realm: resolveRealm(options.realm ?? DEFAULT_REALM),
+  });
+}
+
+function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {
+  let key: KeyObject;
+  if (secret instanceof KeyObject) {
+    if (secret.type !== 'secret') {
+      throw new JwtAuthOptionsError(
+        'secret',
+        `JwtAuthModule option "secret" must be a secret KeyObject, not a ${secret.type} key`,
+      );
+    }
+    key = secret;
+  } else if (typeof secret === 'string' || secret instanceof Uint8Array) {
+    key = createSecretKey(
+      typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret,
+    );
+  } else if (secret === undefined || secret === null) {
+    throw new JwtAuthOptionsError(
+      'secret',
+      'JwtAuthModule option "secret" is required',
+    );
+  } else {
+    throw new JwtAuthOptionsError(
+      'secret',
+      'JwtAuthModule option "secret" must be a string, a Uint8Array or a secret KeyObject',
+    );
+  }
+
+  const size = key.symmetricKeySize ?? 0;
+  const minimum = MIN_SECRET_BYTES[algorithm];
+  if (size < minimum) {
+    throw new JwtAuthOptionsError(
+      'secret',
+      `JwtAuthModule option "secret" is too weak for ${algorithm}: it has ${size} bytes and needs at least ${minimum} (RFC 7518 3.2)`,
+    );
+  }
+  return key;
+}
+
+function positiveSeconds(option: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+    throw new JwtAuthOptionsError(
+      option,
+      `JwtAuthModule option "${option}" must be a positive whole number of seconds`,
+    );
+  }
+  return value as number;
+}
+
+function nonNegativeSeconds(option: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new JwtAuthOptionsError(
+      option,
+      `JwtAuthModule option "${option}" must be a non-negative whole number of seconds`,
+    );
+  }
+  return value as number;
+}
+
+function optionalText(option: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new JwtAuthOptionsError(
+      option,
+      `JwtAuthModule option "${option}" must be a non-empty string when set`,
+    );
+  }
+  return value;
+}
+
+function resolveAudience(value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (
+    list.length === 0 ||
+    !list.every((item) => typeof item === 'string' && item.length > 0)
+  ) {
+    throw new JwtAuthOptionsError(
+      'audience',
+      'JwtAuthModule option "audience" must be a non-empty string or a non-empty array of them',
+    );
+  }
+  return Object.freeze(list as string[]);
+}
+
+function resolveRealm(value: unknown): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    !PLAIN_QUOTED_STRING.test(value)
+  ) {
+    throw new JwtAuthOptionsError(
+      'realm',
+      'JwtAuthModule option "realm" must be non-empty printable ASCII without " or \\',
+    );
+  }
+  return value;
+}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
+import type { ClaimsToSign } from './interfaces/access-token-claims.interface.js';
+import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
+import type {
+  SignOptions,
+  TokenResponse,
+} from './interfaces/token-response.interface.js';
+import {
+  InjectJwtAuthOptions,
+  type ResolvedJwtAuthOptions,
+} from './jwt-auth.options.js';
+import { TokenVerifier } from './token.verifier.js';
+import { parseUserId } from './user-id.js';
+
+/** Registered claims the service sets itself and a caller may not pass. */
+const MANAGED_CLAIMS = ['iat', 'exp', 'nbf', 'jti', 'iss', 'aud'] as const;
+
+/** Signs access tokens and verifies them by the same rules as `JwtAuthGuard`. */
+@Injectable()
+export class TokenService {
+  constructor(
+    @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
+    private readonly verifier: TokenVerifier,
+  ) {}
+
+  /**
+   * Signs a copy of `claims` as a compact JWT, adding `iat` and `exp` (UTC
+   * seconds, RFC 7519 2 NumericDate), a random `jti`, and `iss` and `aud`
+   * when configured. `sub` is written as a string (RFC 7519 4.1.2).
+   *
+   * @throws TypeError when `sub` is not a user id or a managed claim is passed.
+   */
+  async sign(claims: ClaimsToSign, options: SignOptions = {}): Promise<string> {
+    const userId = parseUserId(claims.sub);
+    if (userId === undefined) {
+      throw new TypeError(
+        'TokenService.sign(): claim "sub" must be a non-negative safe integer or its canonical decimal string',
+      );
+    }
+    const managed = MANAGED_CLAIMS.find((name) => Object.hasOwn(claims, name));
+    if (managed !== undefined) {
+      throw new TypeError(
+        `TokenService.sign(): claim "${managed}" is set by the module`,
+      );
+    }
+    const expiresIn = options.expiresIn ?? this.options.expiresIn;
+    if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
+      throw new TypeError(
+        'TokenService.sign(): "expiresIn" must be a positive whole number of seconds',
+      );
+    }
+
+    const now = Math.floor(Date.now() / 1000);
+    const payload: Record<string, unknown> = {
+      ...claims,
+      sub: String(userId),
+      iat: now,
+      exp: now + expiresIn,
+      jti: randomUUID(),
+    };
+    if (this.options.issuer !== undefined) payload.iss = this.options.issuer;
+    if (this.options.audience !== undefined)
+      payload.aud = this.options.audience[0];
+
+    return jwt.sign(payload, this.options.key, {
+      algorithm: this.options.algorithm,
+    });
+  }
+
+  /**
+   * The RFC 6749 5.1 token response for a user: `{ access_token,
+   * token_type: 'Bearer', expires_in }`.
+   */
+  async createTokenResponse(
+    userId: string | number,
+    options: SignOptions = {},
+  ): Promise<TokenResponse> {
+    const expiresIn = options.expiresIn ?? this.options.expiresIn;
+    return {
+      access_token: await this.sign({ sub: userId }, { expiresIn }),
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+    };
+  }
+
+  /**
+   * Verifies a compact token and returns its user id with its claims.
+   *
+   * @throws InvalidTokenError with a stable `code` when the token is refused.
+   */
+  async verify(token: string): Promise<AuthenticatedUser> {
+    return this.verifier.verify(token);
+  }
+}
