@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { extractBearerToken } from './bearer-token.extractor.js';
+
+const request = (authorization?: string | string[]) => ({
+  headers: authorization === undefined ? {} : { authorization },
+});
+
+describe('extractBearerToken', () => {
+  it.each([
+    ['Bearer a.b.c', 'a.b.c'],
+    ['bearer a.b.c', 'a.b.c'],
+    ['BEARER a.b.c', 'a.b.c'],
+    ['Bearer   a.b.c', 'a.b.c'],
+  ])('takes the credentials of %j', (header, expected) => {
+    expect(extractBearerToken(request(header))).toBe(expected);
+  });
+
+  it.each([
+    ['Bearer a.b.c d.e.f', 'a.b.c d.e.f'],
+    ['Bearer a.b.c junk', 'a.b.c junk'],
+    ['Bearer a.b.c ', 'a.b.c '],
+    ['Bearer a.b.c,d', 'a.b.c,d'],
+  ])(
+    'hands %j on whole, for the token checks to refuse',
+    (header, expected) => {
+      expect(extractBearerToken(request(header))).toBe(expected);
+    },
+  );
+
+  it.each([
+    ['no header', undefined],
+    ['an empty header', ''],
+    ['a bare scheme', 'Bearer'],
+    ['a scheme and spaces', 'Bearer   '],
+    ['Basic', 'Basic YWxpY2U6c2VjcmV0'],
+    ['a scheme glued to the token', 'Bearera.b.c'],
+    ['a token without scheme', 'a.b.c'],
+    ['JWT scheme', 'JWT a.b.c'],
+    ['an array value', ['Bearer a.b.c']],
+  ])('finds no token with %s', (_label, header) => {
+    expect(extractBearerToken(request(header))).toBeNull();
+  });
+});

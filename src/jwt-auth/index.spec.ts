@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import * as library from './index.js';
+
+describe('the public surface (src/jwt-auth/index.ts)', () => {
+  it('exports exactly these values; a change here is a change to the API', () => {
+    expect(Object.keys(library).sort()).toEqual([
+      'BearerChallengeService',
+      'CurrentUser',
+      'INVALID_TOKEN_DESCRIPTIONS',
+      'IS_PUBLIC_KEY',
+      'InjectJwtAuthOptions',
+      'InvalidTokenError',
+      'JWT_AUTH_OPTIONS',
+      'JwtAuthGuard',
+      'JwtAuthModule',
+      'JwtAuthOptionsError',
+      'JwtStrategy',
+      'Public',
+      'REFUSAL_MESSAGE',
+      'TokenService',
+      'bearerChallenge',
+    ]);
+  });
+
+  it('offers forRoot and forRootAsync', () => {
+    expect(typeof library.JwtAuthModule.forRoot).toBe('function');
+    expect(typeof library.JwtAuthModule.forRootAsync).toBe('function');
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, it } from '@jest/globals';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
+import type { JwtAuthModuleOptions } from './interfaces/jwt-auth-module-options.interface.js';
+import { resolveJwtAuthOptions } from './jwt-auth.options.js';
+
+const secret32 = randomBytes(32).toString('hex').slice(0, 32);
+
+function faultOf(options: unknown): JwtAuthOptionsError {
+  try {
+    resolveJwtAuthOptions(options as JwtAuthModuleOptions);
+  } catch (error) {
+    if (error instanceof JwtAuthOptionsError) return error;
+    throw error;
+  }
+  throw new Error('expected the options to be refused');
+}
+
+describe('resolveJwtAuthOptions', () => {
+  it('applies the defaults', () => {
+    const resolved = resolveJwtAuthOptions({ secret: secret32 });
+    expect(resolved).toMatchObject({
+      algorithm: 'HS256',
+      expiresIn: 86_400,
+      issuer: undefined,
+      audience: undefined,
+      clockTolerance: 0,
+      realm: 'api',
+    });
+    expect(resolved.key.type).toBe('secret');
+    expect(resolved.key.symmetricKeySize).toBe(32);
+    expect(Object.isFrozen(resolved)).toBe(true);
+  });
+
+  it('keeps every option it is given', () => {
+    const resolved = resolveJwtAuthOptions({
+      secret: randomBytes(64),
+      algorithm: 'HS512',
+      expiresIn: 60,
+      issuer: 'https://issuer.example',
+      audience: ['api', 'admin'],
+      clockTolerance: 5,
+      realm: 'example',
+    });
+    expect(resolved).toMatchObject({
+      algorithm: 'HS512',
+      expiresIn: 60,
+      issuer: 'https://issuer.example',
+      audience: ['api', 'admin'],
+      clockTolerance: 5,
+      realm: 'example',
+    });
+  });
+
+  it('takes a secret KeyObject as it is', () => {
+    const key = createSecretKey(randomBytes(48));
+    expect(resolveJwtAuthOptions({ secret: key, algorithm: 'HS384' }).key).toBe(
+      key,
+    );
+  });
+
+  it('measures a string secret in UTF-8 bytes', () => {
+    // 16 two-byte characters: 32 bytes.
+    expect(
+      resolveJwtAuthOptions({ secret: 'é'.repeat(16) }).key.symmetricKeySize,
+    ).toBe(32);
+  });
+
+  it.each([
+    ['HS256', 31],
+    ['HS384', 47],
+    ['HS512', 63],
+  ] as const)(
+    'refuses a secret shorter than the %s hash (%i bytes)',
+    (algorithm, size) => {
+      const fault = faultOf({ secret: 'x'.repeat(size), algorithm });
+      expect(fault.option).toBe('secret');
+      expect(fault.message).toContain(`${size} bytes`);
+      expect(fault.message).not.toContain('x'.repeat(size));
+      expect(() =>
+        resolveJwtAuthOptions({ secret: 'x'.repeat(size + 1), algorithm }),
+      ).not.toThrow();
+    },
+  );
+
+  it.each([
+    ['a missing secret', {}, 'secret'],
+    ['a null secret', { secret: null }, 'secret'],
+    ['an empty secret', { secret: '' }, 'secret'],
+    ['a numeric secret', { secret: 12345 }, 'secret'],
+    [
+      'a private key as secret',
+      { secret: generateKeyPairSync('ed25519').privateKey },
+      'secret',
+    ],
+    [
+      'an unknown algorithm',
+      { secret: secret32, algorithm: 'RS256' },
+      'algorithm',
+    ],
+    ['algorithm none', { secret: secret32, algorithm: 'none' }, 'algorithm'],
+    [
+      'a lower-case algorithm',
+      { secret: secret32, algorithm: 'hs256' },
+      'algorithm',
+    ],
+    ['a zero lifetime', { secret: secret32, expiresIn: 0 }, 'expiresIn'],
+    ['a negative lifetime', { secret: secret32, expiresIn: -1 }, 'expiresIn'],
+    [
+      'a fractional lifetime',
+      { secret: secret32, expiresIn: 1.5 },
+      'expiresIn',
+    ],
+    ['a lifetime as text', { secret: secret32, expiresIn: '1h' }, 'expiresIn'],
+    [
+      'an infinite lifetime',
+      { secret: secret32, expiresIn: Infinity },
+      'expiresIn',
+    ],
+    [
+      'a negative tolerance',
+      { secret: secret32, clockTolerance: -1 },
+      'clockTolerance',
+    ],
+    [
+      'a NaN tolerance',
+      { secret: secret32, clockTolerance: NaN },
+      'clockTolerance',
+    ],
+    ['an empty issuer', { secret: secret32, issuer: '' }, 'issuer'],
+    ['a numeric issuer', { secret: secret32, issuer: 1 }, 'issuer'],
+    ['an empty audience list', { secret: secret32, audience: [] }, 'audience'],
+    ['an empty audience', { secret: secret32, audience: '' }, 'audience'],
+    ['a realm with a quote', { secret: secret32, realm: 'a"b' }, 'realm'],
+    ['a realm with a backslash', { secret: secret32, realm: 'a\\b' }, 'realm'],
+    [
+      'a realm with a newline',
+      { secret: secret32, realm: 'a\r\nX-Evil: 1' },
+      'realm',
+    ],
+    ['a non-ASCII realm', { secret: secret32, realm: 'réalm' }, 'realm'],
+    ['an empty realm', { secret: secret32, realm: '' }, 'realm'],
+    ['a misspelt option', { secret: secret32, expiresin: 60 }, 'expiresin'],
+  ])('refuses %s, naming the option', (_label, options, option) => {
+    const fault = faultOf(options);
+    expect(fault.option).toBe(option);
+    expect(fault.message).toContain(`"${option}"`);
+  });
+
+  it('refuses options that are not an object', () => {
+    expect(faultOf(undefined).option).toBe('options');
+  });
+});

@@ -1,0 +1,468 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import jwt from 'jsonwebtoken';
+import { randomBytes } from 'node:crypto';
+import { b64url, forgeToken, nowSeconds } from '../../test/support/jws.js';
+import {
+  InvalidTokenError,
+  type InvalidTokenCode,
+} from './errors/invalid-token.error.js';
+import type { JwtAuthModuleOptions } from './interfaces/jwt-auth-module-options.interface.js';
+import { resolveJwtAuthOptions } from './jwt-auth.options.js';
+import { TokenService } from './token.service.js';
+import { TokenVerifier } from './token.verifier.js';
+
+const secret = randomBytes(32).toString('base64url');
+const otherSecret = randomBytes(32).toString('base64url');
+
+function createService(
+  options: Partial<JwtAuthModuleOptions> = {},
+): TokenService {
+  const resolved = resolveJwtAuthOptions({ secret, ...options });
+  return new TokenService(resolved, new TokenVerifier(resolved));
+}
+
+async function refusalCode(
+  service: TokenService,
+  token: string,
+): Promise<InvalidTokenCode> {
+  try {
+    await service.verify(token);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) return error.code;
+    throw error;
+  }
+  throw new Error('expected the token to be refused');
+}
+
+const decodeSegment = (token: string, index: number): Record<string, unknown> =>
+  JSON.parse(
+    Buffer.from(token.split('.')[index], 'base64url').toString('utf8'),
+  ) as Record<string, unknown>;
+
+describe('TokenService', () => {
+  let service: TokenService;
+  beforeAll(() => {
+    service = createService();
+  });
+
+  describe('sign', () => {
+    it('signs sub as a string with iat, exp (UTC seconds) and a random jti', async () => {
+      const before = nowSeconds();
+      const token = await service.sign({ sub: 42, role: 'admin' });
+      const after = nowSeconds();
+
+      expect(decodeSegment(token, 0)).toEqual({ alg: 'HS256', typ: 'JWT' });
+      const claims = decodeSegment(token, 1);
+      expect(claims.sub).toBe('42');
+      expect(claims.role).toBe('admin');
+      expect(claims.iat).toBeGreaterThanOrEqual(before);
+      expect(claims.iat).toBeLessThanOrEqual(after);
+      expect(claims.exp).toBe((claims.iat as number) + 86_400);
+      expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
+      expect(claims).not.toHaveProperty('iss');
+      expect(claims).not.toHaveProperty('aud');
+      // jsonwebtoken, given the same secret, agrees the signature is good.
+      expect(
+        jwt.verify(token, secret, { algorithms: ['HS256'] }),
+      ).toMatchObject({ sub: '42' });
+    });
+
+    it('gives every token its own jti', async () => {
+      const a = decodeSegment(await service.sign({ sub: '1' }), 1);
+      const b = decodeSegment(await service.sign({ sub: '1' }), 1);
+      expect(a.jti).not.toBe(b.jti);
+    });
+
+    it('does not change the claims it is given', async () => {
+      const claims = { sub: 7, scope: 'read' };
+      await service.sign(claims);
+      expect(claims).toEqual({ sub: 7, scope: 'read' });
+    });
+
+    it('honours a per-token lifetime', async () => {
+      const claims = decodeSegment(
+        await service.sign({ sub: 1 }, { expiresIn: 60 }),
+        1,
+      );
+      expect(claims.exp).toBe((claims.iat as number) + 60);
+    });
+
+    it('signs with the configured algorithm, issuer and first audience', async () => {
+      const configured = createService({
+        secret: randomBytes(64),
+        algorithm: 'HS512',
+        issuer: 'https://id.example',
+        audience: ['orders', 'billing'],
+      });
+      const token = await configured.sign({ sub: 5 });
+      expect(decodeSegment(token, 0).alg).toBe('HS512');
+      expect(decodeSegment(token, 1)).toMatchObject({
+        iss: 'https://id.example',
+        aud: 'orders',
+      });
+      await expect(configured.verify(token)).resolves.toMatchObject({
+        userId: 5,
+      });
+    });
+
+    it.each([
+      ' 42',
+      '+42',
+      '042',
+      '-1',
+      '4.2',
+      '',
+      'abc',
+      -1,
+      1.5,
+      null,
+      undefined,
+      true,
+    ])('refuses sub %p', async (sub) => {
+      await expect(service.sign({ sub: sub as string })).rejects.toThrow(
+        TypeError,
+      );
+    });
+
+    it.each(['iat', 'exp', 'nbf', 'jti', 'iss', 'aud'])(
+      'refuses a caller-set %s',
+      async (claim) => {
+        await expect(service.sign({ sub: 1, [claim]: 1 })).rejects.toThrow(
+          `"${claim}"`,
+        );
+      },
+    );
+
+    it.each([0, -5, 1.5, NaN])(
+      'refuses a per-token lifetime of %p',
+      async (expiresIn) => {
+        await expect(service.sign({ sub: 1 }, { expiresIn })).rejects.toThrow(
+          TypeError,
+        );
+      },
+    );
+  });
+
+  describe('createTokenResponse', () => {
+    it('answers in the RFC 6749 5.1 shape', async () => {
+      const response = await service.createTokenResponse(3);
+      expect(Object.keys(response).sort()).toEqual([
+        'access_token',
+        'expires_in',
+        'token_type',
+      ]);
+      expect(response.token_type).toBe('Bearer');
+      expect(response.expires_in).toBe(86_400);
+      await expect(
+        service.verify(response.access_token),
+      ).resolves.toMatchObject({ userId: 3 });
+    });
+
+    it('reports a per-token lifetime', async () => {
+      const response = await service.createTokenResponse('3', {
+        expiresIn: 120,
+      });
+      expect(response.expires_in).toBe(120);
+      const claims = decodeSegment(response.access_token, 1);
+      expect(claims.exp).toBe((claims.iat as number) + 120);
+    });
+  });
+
+  describe('verify', () => {
+    it('returns the numeric user id and the claims', async () => {
+      const token = await service.sign({ sub: '0', scope: 'read' });
+      const user = await service.verify(token);
+      expect(user.userId).toBe(0);
+      expect(user.claims).toMatchObject({ sub: '0', scope: 'read' });
+    });
+
+    it('accepts a JSON integer sub', async () => {
+      const token = forgeToken({
+        payload: { sub: 9, exp: nowSeconds() + 60 },
+        key: secret,
+      });
+      await expect(service.verify(token)).resolves.toMatchObject({ userId: 9 });
+    });
+
+    it('accepts a token within the clock tolerance', async () => {
+      const lenient = createService({ clockTolerance: 30 });
+      const token = forgeToken({
+        payload: { sub: '1', exp: nowSeconds() - 10 },
+        key: secret,
+      });
+      await expect(lenient.verify(token)).resolves.toMatchObject({ userId: 1 });
+      expect(await refusalCode(service, token)).toBe('token_expired');
+    });
+
+    const exp = () => nowSeconds() + 600;
+    const cases: ReadonlyArray<[string, () => string, InvalidTokenCode]> = [
+      ['an empty string', () => '', 'token_malformed'],
+      ['two segments', () => 'a.b', 'token_malformed'],
+      ['four segments', () => 'a.b.c.d', 'token_malformed'],
+      [
+        'an empty signature',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          }).replace(/[^.]+$/, ''),
+        'token_malformed',
+      ],
+      [
+        'a padded segment',
+        () =>
+          forgeToken({ payload: { sub: '1', exp: exp() }, key: secret }) + '=',
+        'token_malformed',
+      ],
+      [
+        'a base64 (not url) character',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          }).replace('.', '+.'),
+        'token_malformed',
+      ],
+      [
+        'a header that is not JSON',
+        () => `${b64url('{alg')}.${b64url('{}')}.c2ln`,
+        'token_malformed',
+      ],
+      [
+        'a header that is an array',
+        () => `${b64url('["HS256"]')}.${b64url('{}')}.c2ln`,
+        'token_malformed',
+      ],
+      [
+        'a header that is null',
+        () => `${b64url('null')}.${b64url('{}')}.c2ln`,
+        'token_malformed',
+      ],
+      [
+        'a payload that is not JSON',
+        () => forgeToken({ payload: 'sub=1', key: secret }),
+        'token_malformed',
+      ],
+      [
+        'a payload that is a JSON string',
+        () => forgeToken({ payload: '"sub"', key: secret }),
+        'token_malformed',
+      ],
+      [
+        'a payload that is an array',
+        () => forgeToken({ payload: '[1]', key: secret }),
+        'token_malformed',
+      ],
+      [
+        'exp as a string',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: String(exp()) },
+            key: secret,
+          }),
+        'token_malformed',
+      ],
+      [
+        'alg none',
+        () =>
+          `${b64url('{"alg":"none"}')}.${b64url(JSON.stringify({ sub: '1', exp: exp() }))}.`,
+        'token_malformed',
+      ],
+      [
+        'alg none with a signature',
+        () =>
+          forgeToken({
+            header: { alg: 'none' },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+            signWith: 'HS256',
+          }),
+        'algorithm_not_allowed',
+      ],
+      [
+        'alg NONE',
+        () =>
+          forgeToken({
+            header: { alg: 'NONE' },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+            signWith: 'HS256',
+          }),
+        'algorithm_not_allowed',
+      ],
+      [
+        'alg HS512 where HS256 is pinned',
+        () =>
+          forgeToken({
+            header: { alg: 'HS512' },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          }),
+        'algorithm_not_allowed',
+      ],
+      [
+        'alg RS256 signed with the secret',
+        () =>
+          forgeToken({
+            header: { alg: 'RS256' },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+            signWith: 'HS256',
+          }),
+        'algorithm_not_allowed',
+      ],
+      [
+        'no alg',
+        () =>
+          forgeToken({
+            header: { typ: 'JWT' },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+            signWith: 'HS256',
+          }),
+        'algorithm_not_allowed',
+      ],
+      [
+        'a crit header',
+        () =>
+          forgeToken({
+            header: { alg: 'HS256', crit: ['exp'] },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          }),
+        'critical_header_unsupported',
+      ],
+      [
+        'a crit header naming an extension',
+        () =>
+          forgeToken({
+            header: {
+              alg: 'HS256',
+              crit: ['http://example.com/ext'],
+              'http://example.com/ext': true,
+            },
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          }),
+        'critical_header_unsupported',
+      ],
+      [
+        'another secret',
+        () =>
+          forgeToken({ payload: { sub: '1', exp: exp() }, key: otherSecret }),
+        'invalid_signature',
+      ],
+      [
+        'a signature from another token',
+        () => {
+          const a = forgeToken({
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          });
+          const b = forgeToken({
+            payload: { sub: '2', exp: exp() },
+            key: secret,
+          });
+          return a.replace(/[^.]+$/, b.split('.')[2]);
+        },
+        'invalid_signature',
+      ],
+      [
+        'a past exp',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: nowSeconds() - 1 },
+            key: secret,
+          }),
+        'token_expired',
+      ],
+      [
+        'a future nbf',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp(), nbf: nowSeconds() + 60 },
+            key: secret,
+          }),
+        'token_not_yet_valid',
+      ],
+      [
+        'no exp',
+        () => forgeToken({ payload: { sub: '1' }, key: secret }),
+        'claim_missing',
+      ],
+      [
+        'no sub',
+        () => forgeToken({ payload: { exp: exp() }, key: secret }),
+        'invalid_subject',
+      ],
+      [
+        'a non-numeric sub',
+        () =>
+          forgeToken({ payload: { sub: 'alice', exp: exp() }, key: secret }),
+        'invalid_subject',
+      ],
+      [
+        'a padded sub',
+        () => forgeToken({ payload: { sub: ' 42', exp: exp() }, key: secret }),
+        'invalid_subject',
+      ],
+      [
+        'a negative sub',
+        () => forgeToken({ payload: { sub: -1, exp: exp() }, key: secret }),
+        'invalid_subject',
+      ],
+    ];
+
+    it.each(cases)('refuses %s', async (_label, makeToken, code) => {
+      const token = makeToken();
+      expect(await refusalCode(service, token)).toBe(code);
+    });
+
+    it('never puts token text in the error', async () => {
+      const token = forgeToken({
+        payload: { sub: 'secret-looking-subject', exp: exp() },
+        key: secret,
+      });
+      const error = await service
+        .verify(token)
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InvalidTokenError);
+      expect(String((error as Error).message)).not.toContain(
+        'secret-looking-subject',
+      );
+      expect(String((error as Error).message)).not.toContain(token);
+    });
+
+    it.each([
+      ['a wrong issuer', { iss: 'https://evil.example', aud: 'api' }],
+      ['a missing issuer', { aud: 'api' }],
+      ['a wrong audience', { iss: 'https://id.example', aud: 'other' }],
+      ['a missing audience', { iss: 'https://id.example' }],
+    ])('refuses %s when both are configured', async (_label, claims) => {
+      const strict = createService({
+        issuer: 'https://id.example',
+        audience: 'api',
+      });
+      const token = forgeToken({
+        payload: { sub: '1', exp: exp(), ...claims },
+        key: secret,
+      });
+      expect(await refusalCode(strict, token)).toBe('claim_mismatch');
+    });
+
+    it('accepts any configured audience', async () => {
+      const multi = createService({ audience: ['orders', 'billing'] });
+      const token = forgeToken({
+        payload: { sub: '1', exp: exp(), aud: 'billing' },
+        key: secret,
+      });
+      await expect(multi.verify(token)).resolves.toMatchObject({ userId: 1 });
+    });
+
+    it('refuses a non-string token', async () => {
+      expect(await refusalCode(service, 42 as unknown as string)).toBe(
+        'token_malformed',
+      );
+    });
+  });
+});

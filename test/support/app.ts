@@ -1,0 +1,60 @@
+import { expect } from '@jest/globals';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import type { Server } from 'node:http';
+import request, { type Response } from 'supertest';
+
+/** The HTTP platforms every e2e suite runs on. */
+export const ADAPTERS = ['express', 'fastify'] as const;
+export type AdapterName = (typeof ADAPTERS)[number];
+
+/** Boots a real Nest app from `metadata` on `adapter`, listening on a free loopback port. */
+export async function startApp(
+  metadata: ModuleMetadata,
+  adapter: AdapterName,
+): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule(metadata).compile();
+  const app =
+    adapter === 'fastify'
+      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
+      : moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+/** A supertest agent bound to a started app. */
+export const http = (app: INestApplication) =>
+  request(app.getHttpServer() as Server);
+
+/** The body of every refusal. */
+export const REFUSAL_BODY = {
+  statusCode: 401,
+  message: 'Could not validate credentials',
+  error: 'Unauthorized',
+} as const;
+
+/**
+ * Asserts the module's one refusal: 401, the exact body, and the exact
+ * challenge: the realm alone without a description (no token presented),
+ * plus `invalid_token` and the description when one was.
+ */
+export function expectRefusal(
+  response: Response,
+  realm: string,
+  description?: string,
+): void {
+  expect({
+    status: response.status,
+    body: response.body as unknown,
+    challenge: response.headers['www-authenticate'],
+  }).toEqual({
+    status: 401,
+    body: REFUSAL_BODY,
+    challenge:
+      description === undefined
+        ? `Bearer realm="${realm}"`
+        : `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`,
+  });
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+}
