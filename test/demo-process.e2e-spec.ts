@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { findSeedPython, Seed } from './support/seed.js';
+
+/**
+ * The built demo as users run it (`npm run start:prod`): a real process,
+ * configured by its environment. `npm test` builds it first.
+ */
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+interface DemoProcess {
+  readonly child: ChildProcess;
+  /** Everything the process has written to stdout and stderr so far. */
+  output(): string;
+}
+
+function startDemo(env: Record<string, string>): DemoProcess {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+async function listeningUrl(demo: DemoProcess): Promise<string> {
+  for (let waited = 0; waited < 15_000; waited += 50) {
+    const url = /Listening on (http:\/\/\S+)/.exec(demo.output())?.[1];
+    if (url !== undefined) return url;
+    if (demo.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the demo did not start:\n${demo.output()}`);
+}
+
+async function exitOf(demo: DemoProcess): Promise<number | null> {
+  if (demo.child.exitCode === null) await once(demo.child, 'exit');
+  return demo.child.exitCode;
+}
+
+describe('the built demo process', () => {
+  it('has been built', () => {
+    expect(existsSync(MAIN)).toBe(true);
+  });
+
+  describe('with JWT_SECRET', () => {
+    const secret = randomBytes(32).toString('base64url');
+    let demo: DemoProcess;
+    let url: string;
+    const python = findSeedPython();
+
+    beforeAll(async () => {
+      demo = startDemo({ JWT_SECRET: secret, NODE_ENV: 'production' });
+      url = await listeningUrl(demo);
+    });
+
+    afterAll(async () => {
+      demo.child.kill('SIGTERM');
+      await exitOf(demo);
+    });
+
+    const login = async (): Promise<string> => {
+      const response = await fetch(`${url}/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password: 'alice-password' }),
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+
+    it('serves /health, /auth/login and /me', async () => {
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const token = await login();
+      const me = await fetch(`${url}/me`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({ userId: 1 });
+      const refused = await fetch(`${url}/me`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    });
+
+    (python === undefined ? it.skip : it)(
+      'accepts a seed token for sub "42", and its login tokens pass the seed',
+      async () => {
+        const seed = new Seed(python as string, secret);
+        const seedToken = await seed.createAccessToken({ sub: '42' });
+        const me = await fetch(`${url}/me`, {
+          headers: { Authorization: `Bearer ${seedToken}` },
+        });
+        expect(await me.json()).toEqual({ userId: 42 });
+        await expect(seed.parseJwtToken(await login())).resolves.toEqual({
+          ok: true,
+          user_id: 1,
+        });
+      },
+    );
+
+    it('never writes a token or the secret to its log', async () => {
+      const token = await login();
+      await fetch(`${url}/me`, {
+        headers: { Authorization: `Bearer ${token}x` },
+      });
+      expect(demo.output()).not.toContain(secret);
+      expect(demo.output()).not.toContain(token.split('.')[2]);
+      expect(demo.output()).not.toMatch(/eyJ[A-Za-z0-9_-]+/);
+    });
+  });
+
+  it.each([
+    ['without JWT_SECRET', {}],
+    ['with a 31-byte JWT_SECRET', { JWT_SECRET: 'q'.repeat(31) }],
+  ])(
+    'in production %s, exits non-zero naming JWT_SECRET',
+    async (_label, env) => {
+      const demo = startDemo({ NODE_ENV: 'production', ...env });
+      expect(await exitOf(demo)).not.toBe(0);
+      expect(demo.output()).toMatch(/Cannot start: JWT_SECRET/);
+      expect(demo.output()).not.toContain('q'.repeat(31));
+    },
+  );
+});
