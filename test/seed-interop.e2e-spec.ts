@@ -159,22 +159,27 @@ describe('the seed copy under test/seed', () => {
     'utf8',
   );
 
-  it.each(existsSync(seedFolder) ? readdirSync(seedFolder) : [])(
-    'holds every code block of ../shared/seed/%s, in order',
-    (file) => {
-      const original = readFileSync(`${seedFolder}${file}`, 'utf8');
-      const blocks = [...original.matchAll(/```\n([^]*?)```/g)].map((match) =>
-        match[1].trimEnd(),
-      );
-      expect(blocks.length).toBeGreaterThan(0);
-      let from = 0;
-      for (const block of blocks) {
-        const at = copy.indexOf(block, from);
-        expect(at).toBeGreaterThanOrEqual(from);
-        from = at + block.length;
-      }
-    },
-  );
+  const originals = existsSync(seedFolder) ? readdirSync(seedFolder) : [];
+  if (originals.length === 0) {
+    it.skip('matches ../shared/seed (skipped: no ../shared/seed beside this checkout)', () => {});
+  } else {
+    it.each(originals)(
+      'holds every code block of ../shared/seed/%s, in order',
+      (file) => {
+        const original = readFileSync(`${seedFolder}${file}`, 'utf8');
+        const blocks = [...original.matchAll(/```\n([^]*?)```/g)].map((match) =>
+          match[1].trimEnd(),
+        );
+        expect(blocks.length).toBeGreaterThan(0);
+        let from = 0;
+        for (const block of blocks) {
+          const at = copy.indexOf(block, from);
+          expect(at).toBeGreaterThanOrEqual(from);
+          from = at + block.length;
+        }
+      },
+    );
+  }
 
   it('defines the two functions the interop suite runs', () => {
     expect(copy).toContain('def create_access_token(data: dict):');
