@@ -41,3 +41,35 @@ describe('extractBearerToken', () => {
     expect(extractBearerToken(request(header))).toBeNull();
   });
 });
+
+describe('extractBearerToken with repeated Authorization fields', () => {
+  it.each([
+    [
+      'Express',
+      (raw: string[]) => ({
+        headers: { authorization: raw[1] },
+        rawHeaders: raw,
+      }),
+    ],
+    [
+      'Fastify',
+      (raw: string[]) => ({
+        headers: { authorization: raw[1] },
+        raw: { rawHeaders: raw },
+      }),
+    ],
+  ])('combines them on %s, for the token checks to refuse', (_label, build) => {
+    const raw = [
+      'Host',
+      'x',
+      'Authorization',
+      'Bearer a.b.c',
+      'authorization',
+      'Bearer d.e.f',
+    ];
+    expect(extractBearerToken(build(raw.slice(2)))).toBe('a.b.c, Bearer d.e.f');
+    expect(
+      extractBearerToken(build(['Authorization', 'Bearer a.b.c', 'Host', 'x'])),
+    ).toBe('a.b.c');
+  });
+});

@@ -3,6 +3,10 @@ export interface RequestWithHeaders {
   readonly headers: Readonly<
     Record<string, string | readonly string[] | undefined>
   >;
+  /** Node's raw header list (Express requests). */
+  readonly rawHeaders?: readonly string[];
+  /** Node's request (Fastify requests). */
+  readonly raw?: { readonly rawHeaders?: readonly string[] };
 }
 
 /** `Bearer`, case-insensitively, then the credentials after one or more spaces. */
@@ -19,8 +23,31 @@ const BEARER_SCHEME = /^Bearer(?: +([^]*))?$/i;
  * as malformed, rather than being trimmed into a token that passes.
  */
 export function extractBearerToken(request: RequestWithHeaders): string | null {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return null;
+  const header = authorizationHeader(request);
+  if (header === undefined) return null;
   const credentials = BEARER_SCHEME.exec(header)?.[1];
   return credentials ? credentials : null;
+}
+
+/**
+ * The `Authorization` field value. Node keeps only the first of repeated
+ * `Authorization` fields, where a proxy may keep the last; repeated fields
+ * are combined as RFC 9110 5.3 combines a list, so that the one-token rule
+ * refuses them rather than one reader picking a token the other did not.
+ */
+function authorizationHeader(request: RequestWithHeaders): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const raw = request.rawHeaders ?? request.raw?.rawHeaders;
+  if (raw === undefined) return header;
+  const values: string[] = [];
+  for (let index = 0; index < raw.length; index += 2) {
+    if (
+      raw[index].length === 13 &&
+      raw[index].toLowerCase() === 'authorization'
+    ) {
+      values.push(raw[index + 1]);
+    }
+  }
+  return values.length > 1 ? values.join(', ') : header;
 }

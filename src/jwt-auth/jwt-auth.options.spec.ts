@@ -25,6 +25,7 @@ describe('resolveJwtAuthOptions', () => {
       issuer: undefined,
       audience: undefined,
       clockTolerance: 0,
+      maxTokenLength: 8192,
       realm: 'api',
     });
     expect(resolved.key.type).toBe('secret');
@@ -140,6 +141,16 @@ describe('resolveJwtAuthOptions', () => {
     ],
     ['a non-ASCII realm', { secret: secret32, realm: 'réalm' }, 'realm'],
     ['an empty realm', { secret: secret32, realm: '' }, 'realm'],
+    [
+      'a zero maxTokenLength',
+      { secret: secret32, maxTokenLength: 0 },
+      'maxTokenLength',
+    ],
+    [
+      'a fractional maxTokenLength',
+      { secret: secret32, maxTokenLength: 10.5 },
+      'maxTokenLength',
+    ],
     ['a misspelt option', { secret: secret32, expiresin: 60 }, 'expiresin'],
   ])('refuses %s, naming the option', (_label, options, option) => {
     const fault = faultOf(options);

@@ -24,6 +24,8 @@ export interface ResolvedJwtAuthOptions {
   readonly audience: readonly string[] | undefined;
   /** Seconds. */
   readonly clockTolerance: number;
+  /** Characters. */
+  readonly maxTokenLength: number;
   readonly realm: string;
 }
 
@@ -41,10 +43,12 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JwtAuthModuleOptions>([
   'issuer',
   'audience',
   'clockTolerance',
+  'maxTokenLength',
   'realm',
 ]);
 
 const DEFAULT_EXPIRES_IN = 86_400;
+const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_REALM = 'api';
 
 /** An RFC 7230 quoted-string body that needs no escaping. */
@@ -84,15 +88,21 @@ export function resolveJwtAuthOptions(
   return Object.freeze({
     key: resolveKey(options.secret, algorithm),
     algorithm,
-    expiresIn: positiveSeconds(
+    expiresIn: positiveInteger(
       'expiresIn',
       options.expiresIn ?? DEFAULT_EXPIRES_IN,
+      'seconds',
     ),
     issuer: optionalText('issuer', options.issuer),
     audience: resolveAudience(options.audience),
     clockTolerance: nonNegativeSeconds(
       'clockTolerance',
       options.clockTolerance ?? 0,
+    ),
+    maxTokenLength: positiveInteger(
+      'maxTokenLength',
+      options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+      'characters',
     ),
     realm: resolveRealm(options.realm ?? DEFAULT_REALM),
   });
@@ -135,11 +145,11 @@ function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {
   return key;
 }
 
-function positiveSeconds(option: string, value: unknown): number {
+function positiveInteger(option: string, value: unknown, unit: string): number {
   if (!Number.isSafeInteger(value) || (value as number) <= 0) {
     throw new JwtAuthOptionsError(
       option,
-      `JwtAuthModule option "${option}" must be a positive whole number of seconds`,
+      `JwtAuthModule option "${option}" must be a positive whole number of ${unit}`,
     );
   }
   return value as number;

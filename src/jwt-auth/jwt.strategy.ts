@@ -21,7 +21,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       jwtFromRequest: extractBearerToken,
       secretOrKeyProvider: (_request, token: string, done) => {
         try {
-          verifier.checkHeader(token);
+          verifier.inspect(token);
           // jsonwebtoken 9 takes a KeyObject, which spares it parsing the
           // secret on every call; passport-jwt's typings predate that.
           done(null, verifier.key as unknown as Buffer);

@@ -411,6 +411,88 @@ describe('TokenService', () => {
         () => forgeToken({ payload: { sub: -1, exp: exp() }, key: secret }),
         'invalid_subject',
       ],
+      [
+        'a repeated header member',
+        () =>
+          forgeToken({
+            header: '{"alg":"none","alg":"HS256"}',
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+            signWith: 'HS256',
+          }),
+        'token_malformed',
+      ],
+      [
+        'a repeated claim',
+        () =>
+          forgeToken({
+            payload: `{"sub":"1","exp":${exp()},"sub":"2"}`,
+            key: secret,
+          }),
+        'token_malformed',
+      ],
+      [
+        'a repeated nested member',
+        () =>
+          forgeToken({
+            payload: `{"sub":"1","exp":${exp()},"ctx":{"a":1,"a":2}}`,
+            key: secret,
+          }),
+        'token_malformed',
+      ],
+      [
+        'claims that are not UTF-8',
+        () => {
+          const [header, , signature] = forgeToken({
+            payload: { sub: '1', exp: exp() },
+            key: secret,
+          }).split('.');
+          const payload = Buffer.concat([
+            Buffer.from(`{"sub":"1","exp":${exp()},"n":"`),
+            Buffer.from([0xff, 0xfe]),
+            Buffer.from('"}'),
+          ]).toString('base64url');
+          return `${header}.${payload}.${signature}`;
+        },
+        'token_malformed',
+      ],
+      [
+        'a token longer than maxTokenLength',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp(), pad: 'x'.repeat(8192) },
+            key: secret,
+          }),
+        'token_malformed',
+      ],
+      [
+        'nbf as a string',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp(), nbf: '0' },
+            key: secret,
+          }),
+        'token_malformed',
+      ],
+      [
+        'iat as a string',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp(), iat: 'now' },
+            key: secret,
+          }),
+        'token_malformed',
+      ],
+      [
+        'exp beyond any date (1e400)',
+        () => forgeToken({ payload: '{"sub":"1","exp":1e400}', key: secret }),
+        'token_malformed',
+      ],
+      [
+        'exp null',
+        () => forgeToken({ payload: { sub: '1', exp: null }, key: secret }),
+        'token_malformed',
+      ],
     ];
 
     it.each(cases)('refuses %s', async (_label, makeToken, code) => {
@@ -457,6 +539,14 @@ describe('TokenService', () => {
         key: secret,
       });
       await expect(multi.verify(token)).resolves.toMatchObject({ userId: 1 });
+    });
+
+    it('takes a token up to maxTokenLength, and no longer', async () => {
+      const token = await service.sign({ sub: 1 });
+      const exact = createService({ maxTokenLength: token.length });
+      await expect(exact.verify(token)).resolves.toMatchObject({ userId: 1 });
+      const shorter = createService({ maxTokenLength: token.length - 1 });
+      expect(await refusalCode(shorter, token)).toBe('token_malformed');
     });
 
     it('refuses a non-string token', async () => {

@@ -9,10 +9,23 @@ import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
+import { hasDuplicateMemberNames } from './json-members.js';
 import { parseUserId } from './user-id.js';
 
 /** A segment of a compact JWS: base64url without padding (RFC 7515 2, 7.1). */
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/** The registered time claims, NumericDate values (RFC 7519 2, 4.1.4-4.1.6). */
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
+
+/** Refuses bytes that are not UTF-8 (RFC 7515 5.2, RFC 7519 7.2) instead of replacing them. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A token's JOSE header and claims, read by `TokenVerifier.inspect()` before any crypto. */
+export interface InspectedToken {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
 
 /** The subset of jsonwebtoken's `VerifyOptions` the module sets. */
 export interface JsonWebTokenVerifyOptions {
@@ -29,7 +42,8 @@ export interface JsonWebTokenVerifyOptions {
  * The one set of verification rules, shared by `TokenService.verify()` and
  * `JwtStrategy`, so that a token is never valid in one and not the other:
  *
- * 1. `checkHeader()`: structure and JOSE header, before any crypto;
+ * 1. `inspect()`: size, structure, JOSE header and claim types, before any
+ *    crypto;
  * 2. jsonwebtoken's `verify()` with `key` and `verifyOptions`: signature,
  *    pinned algorithm, `exp`, `nbf`, `iss`, `aud`;
  * 3. `toUser()`: what jsonwebtoken leaves out: `exp` required, `sub` a user id.
@@ -59,7 +73,7 @@ export class TokenVerifier {
 
   /** Verifies a compact token and returns its user. Throws `InvalidTokenError`. */
   verify(token: string): AuthenticatedUser {
-    this.checkHeader(token);
+    this.inspect(token);
     let payload: unknown;
     try {
       payload = jwt.verify(token, this.options.key, this.verifyOptions);
@@ -70,23 +84,45 @@ export class TokenVerifier {
   }
 
   /**
-   * Refuses, before any signature work, what is not a compact JWS with a JSON
-   * object header naming the configured algorithm and no `crit` (RFC 7515
-   * 4.1.11: we understand no extension, so any `crit` is refused).
+   * The strict pre-check, before any signature work. Refuses what is not:
+   * - at most `maxTokenLength` characters;
+   * - three non-empty base64url segments (RFC 7515 7.1), nothing else;
+   * - a header and claims that are UTF-8 JSON objects (RFC 7515 4,
+   *   RFC 7519 7.2) with no member name repeated (RFC 7519 4);
+   * - a header whose `alg` is the configured algorithm (RFC 8725 3.1) and
+   *   that has no `crit` (RFC 7515 4.1.11: we understand no extension);
+   * - claims whose `exp`, `nbf` and `iat`, when present, are JSON numbers
+   *   (RFC 7519 4.1.4-4.1.6).
    */
-  checkHeader(token: string): void {
-    if (typeof token !== 'string')
+  inspect(token: string): InspectedToken {
+    if (
+      typeof token !== 'string' ||
+      token.length > this.options.maxTokenLength
+    ) {
       throw new InvalidTokenError('token_malformed');
+    }
     const segments = token.split('.');
     if (segments.length !== 3 || !segments.every(isBase64UrlSegment)) {
       throw new InvalidTokenError('token_malformed');
     }
-    const header = parseJsonObject(segments[0]);
-    if (header === undefined) throw new InvalidTokenError('token_malformed');
-    if (header.alg !== this.options.algorithm)
+    const header = decodeJsonObject(segments[0]);
+    if (header.alg !== this.options.algorithm) {
       throw new InvalidTokenError('algorithm_not_allowed');
-    if (Object.hasOwn(header, 'crit'))
+    }
+    if (Object.hasOwn(header, 'crit')) {
       throw new InvalidTokenError('critical_header_unsupported');
+    }
+    const claims = decodeJsonObject(segments[1]);
+    for (const name of TIME_CLAIMS) {
+      const value = claims[name];
+      if (
+        value !== undefined &&
+        (typeof value !== 'number' || !Number.isFinite(value))
+      ) {
+        throw new InvalidTokenError('token_malformed');
+      }
+    }
+    return { header, claims };
   }
 
   /** Checks the verified payload for what jsonwebtoken does not: `exp` present, `sub` a user id. */
@@ -114,17 +150,25 @@ function isBase64UrlSegment(segment: string): boolean {
   return segment.length % 4 !== 1 && BASE64URL_SEGMENT.test(segment);
 }
 
-function parseJsonObject(segment: string): Record<string, unknown> | undefined {
+/** Decodes a base64url segment holding a UTF-8 JSON object with unique member names. */
+function decodeJsonObject(segment: string): Record<string, unknown> {
+  let text: string;
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(
-      Buffer.from(segment, 'base64url').toString('utf8'),
-    );
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
+    text = UTF8.decode(Buffer.from(segment, 'base64url'));
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidTokenError('token_malformed', { cause: error });
   }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    hasDuplicateMemberNames(text)
+  ) {
+    throw new InvalidTokenError('token_malformed');
+  }
+  return value as Record<string, unknown>;
 }
 
 /**

@@ -56,6 +56,14 @@ export interface JwtAuthModuleOptions {
   clockTolerance?: number;
 
   /**
+   * The longest token accepted, in characters (bytes: a token is ASCII).
+   * Longer ones are refused before any decoding.
+   *
+   * @default 8192
+   */
+  maxTokenLength?: number;
+
+  /**
    * The `realm` of the `WWW-Authenticate` challenge: printable ASCII without
    * `"` or `\`.
    *
