@@ -1,5 +1,9 @@
 import { expect } from '@jest/globals';
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type {
+  INestApplication,
+  LoggerService,
+  ModuleMetadata,
+} from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
@@ -9,16 +13,20 @@ import request, { type Response } from 'supertest';
 export const ADAPTERS = ['express', 'fastify'] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
 
-/** Boots a real Nest app from `metadata` on `adapter`, listening on a free loopback port. */
+/**
+ * Boots a real Nest app from `metadata` on `adapter`, listening on a free
+ * loopback port; silent unless given a logger.
+ */
 export async function startApp(
   metadata: ModuleMetadata,
   adapter: AdapterName,
+  logger: LoggerService | false = false,
 ): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
   const app =
     adapter === 'fastify'
-      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger: false })
-      : moduleRef.createNestApplication({ logger: false });
+      ? moduleRef.createNestApplication(new FastifyAdapter(), { logger })
+      : moduleRef.createNestApplication({ logger });
   await app.listen(0, '127.0.0.1');
   return app;
 }
