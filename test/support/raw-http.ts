@@ -43,7 +43,7 @@ export function rawGet(
       try {
         resolve(parseResponse(Buffer.concat(chunks).toString('latin1')));
       } catch (error) {
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
     socket.write(head);
