@@ -48,3 +48,17 @@ export function demoPort(config: ConfigService): number {
   }
   return port;
 }
+
+/** The HTTP platforms the demo runs on. */
+export type DemoHttpAdapter = 'express' | 'fastify';
+
+/** `HTTP_ADAPTER`: `express` (the default) or `fastify`. */
+export function demoHttpAdapter(value: string | undefined): DemoHttpAdapter {
+  if (value === undefined || value === '' || value === 'express')
+    return 'express';
+  if (value === 'fastify') return 'fastify';
+  throw new DemoConfigError(
+    'HTTP_ADAPTER',
+    'HTTP_ADAPTER must be "express" or "fastify"',
+  );
+}

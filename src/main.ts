@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import 'reflect-metadata';
 import { AppModule } from './app.module.js';
-import { DemoConfigError, demoPort } from './demo.config.js';
+import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
 import { JwtAuthOptionsError } from './jwt-auth/index.js';
 
 /** The environment variable behind each JwtAuthModule option the demo sets. */
@@ -12,7 +13,11 @@ const OPTION_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { abortOnError: false });
+  const options = { abortOnError: false };
+  const app =
+    demoHttpAdapter(process.env.HTTP_ADAPTER) === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter(), options)
+      : await NestFactory.create(AppModule, options);
   app.enableShutdownHooks();
   await app.listen(demoPort(app.get(ConfigService)));
   new Logger('Demo').log(`Listening on ${await app.getUrl()}`);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
 import { findSeedPython, Seed } from './support/seed.js';
 
 /**
@@ -49,14 +50,18 @@ describe('the built demo process', () => {
     expect(existsSync(MAIN)).toBe(true);
   });
 
-  describe('with JWT_SECRET', () => {
+  describe.each(ADAPTERS)('with JWT_SECRET and HTTP_ADAPTER=%s', (adapter) => {
     const secret = randomBytes(32).toString('base64url');
     let demo: DemoProcess;
     let url: string;
     const python = findSeedPython();
 
     beforeAll(async () => {
-      demo = startDemo({ JWT_SECRET: secret, NODE_ENV: 'production' });
+      demo = startDemo({
+        JWT_SECRET: secret,
+        NODE_ENV: 'production',
+        HTTP_ADAPTER: adapter,
+      });
       url = await listeningUrl(demo);
     });
 
@@ -85,7 +90,10 @@ describe('the built demo process', () => {
       expect(await me.json()).toEqual({ userId: 1 });
       const refused = await fetch(`${url}/me`);
       expect(refused.status).toBe(401);
-      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      expect(await refused.json()).toEqual(REFUSAL_BODY);
+      expect(refused.headers.get('www-authenticate')).toBe(
+        'Bearer realm="nest-jwt-auth-demo"',
+      );
     });
 
     (python === undefined ? it.skip : it)(
@@ -113,6 +121,12 @@ describe('the built demo process', () => {
       expect(demo.output()).not.toContain(token.split('.')[2]);
       expect(demo.output()).not.toMatch(/eyJ[A-Za-z0-9_-]+/);
     });
+  });
+
+  it('refuses an unknown HTTP_ADAPTER, naming it', async () => {
+    const demo = startDemo({ HTTP_ADAPTER: 'koa' });
+    expect(await exitOf(demo)).not.toBe(0);
+    expect(demo.output()).toMatch(/Cannot start: HTTP_ADAPTER/);
   });
 
   it.each([
