@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bearerChallenge } from '../src/jwt-auth/index.js';
 import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
+import { hostileCases } from './support/hostile-cases.js';
+import { rawGet } from './support/raw-http.js';
 import { findSeedPython, Seed } from './support/seed.js';
 
 /**
@@ -111,6 +114,30 @@ describe('the built demo process', () => {
         });
       },
     );
+
+    it('answers every hostile request with the refusal or a 4xx of the HTTP server', async () => {
+      const port = Number(new URL(url).port);
+      for (const hostile of hostileCases(secret)) {
+        const response = await rawGet(
+          port,
+          hostile.path ?? '/me',
+          hostile.headers,
+        );
+        const expected =
+          hostile.expect.status === 401
+            ? bearerChallenge('nest-jwt-auth-demo', hostile.expect.reason)
+            : undefined;
+        expect({
+          label: hostile.label,
+          status: response.status,
+          challenge: response.headers['www-authenticate'],
+        }).toEqual({
+          label: hostile.label,
+          status: hostile.expect.status,
+          challenge: expected,
+        });
+      }
+    });
 
     it('never writes a token or the secret to its log', async () => {
       const token = await login();
