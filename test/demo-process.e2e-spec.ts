@@ -150,6 +150,16 @@ describe('the built demo process', () => {
     });
   });
 
+  it('outside production without JWT_SECRET, warns that tokens die with the process', async () => {
+    const demo = startDemo({ NODE_ENV: 'development' });
+    await listeningUrl(demo);
+    demo.child.kill('SIGTERM');
+    await exitOf(demo);
+    expect(demo.output()).toMatch(
+      /WARN.*JWT_SECRET is not set: using an ephemeral random secret/,
+    );
+  });
+
   it('refuses an unknown HTTP_ADAPTER, naming it', async () => {
     const demo = startDemo({ HTTP_ADAPTER: 'koa' });
     expect(await exitOf(demo)).not.toBe(0);

@@ -39,7 +39,7 @@ export class AuthController {
     const { username, password } = readCredentials(body);
     const userId = await this.users.verifyCredentials(username, password);
     if (userId === undefined)
-      throw this.challenge.refuse(response, 'token_missing');
+      throw this.challenge.refuse(response, 'invalid_credentials');
     return this.tokens.createTokenResponse(userId);
   }
 }

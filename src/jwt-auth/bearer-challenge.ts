@@ -5,9 +5,11 @@ import {
 
 /**
  * Why a request was refused: `token_missing` when it presented no bearer
- * token, otherwise why its token was refused.
+ * token, `invalid_credentials` when an application refuses other
+ * credentials (a login), otherwise why its token was refused.
  */
-export type RefusalReason = 'token_missing' | InvalidTokenCode;
+export type RefusalReason =
+  'token_missing' | 'invalid_credentials' | InvalidTokenCode;
 
 /**
  * The `WWW-Authenticate` value for a refusal (RFC 6750 3): the realm alone
@@ -17,6 +19,8 @@ export type RefusalReason = 'token_missing' | InvalidTokenCode;
  */
 export function bearerChallenge(realm: string, reason: RefusalReason): string {
   const challenge = `Bearer realm="${realm}"`;
-  if (reason === 'token_missing') return challenge;
+  if (reason === 'token_missing' || reason === 'invalid_credentials') {
+    return challenge;
+  }
   return `${challenge}, error="invalid_token", error_description="${INVALID_TOKEN_DESCRIPTIONS[reason]}"`;
 }

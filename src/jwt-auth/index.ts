@@ -27,8 +27,6 @@ export type {
 } from './interfaces/token-response.interface.js';
 export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { JwtAuthModule } from './jwt-auth.module.js';
-export { InjectJwtAuthOptions, JWT_AUTH_OPTIONS } from './jwt-auth.options.js';
-export type { ResolvedJwtAuthOptions } from './jwt-auth.options.js';
-export { JwtStrategy } from './jwt.strategy.js';
+export { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
 export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
 export { TokenService } from './token.service.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { hasDuplicateMemberNames } from './json-members.js';
+import { scanMembers } from './json-members.js';
 
-describe('hasDuplicateMemberNames', () => {
+describe('scanMembers', () => {
   it.each([
     '{}',
     '[]',
@@ -16,8 +16,8 @@ describe('hasDuplicateMemberNames', () => {
     '{ "a" : 1 , "b" : [ 1 , { "a" : 1 } ] }',
     '"just a string"',
     '42',
-  ])('finds none in %s', (json) => {
-    expect(hasDuplicateMemberNames(json)).toBe(false);
+  ])('finds no repeated name in %s', (json) => {
+    expect(scanMembers(json).duplicateNames).toBe(false);
   });
 
   it.each([
@@ -29,7 +29,32 @@ describe('hasDuplicateMemberNames', () => {
     '{"a\\\\":1,"a\\u005c":2}',
     '{ "a" : 1 , "a" : 1 }',
     '{"x":[1,2],"y":{},"x":0}',
-  ])('finds one in %s', (json) => {
-    expect(hasDuplicateMemberNames(json)).toBe(true);
+  ])('finds a repeated name in %s', (json) => {
+    expect(scanMembers(json).duplicateNames).toBe(true);
+  });
+
+  it.each([
+    ['{"sub":42,"exp":1}', '42'],
+    ['{"exp":1,"sub":1.0}', '1.0'],
+    ['{"sub" : 1e0 }', '1e0'],
+    ['{"sub":-0}', '-0'],
+    ['{"s\\u0075b":10e-1}', '10e-1'],
+    ['{"sub":true}', 'true'],
+    ['{"sub":null}', 'null'],
+    ['{"x":{"sub":1},"sub":1.0}', '1.0'],
+  ])('captures how a top-level scalar was written in %s', (json, written) => {
+    expect(scanMembers(json, 'sub').captured).toBe(written);
+  });
+
+  it.each([
+    '{"sub":"42"}',
+    '{"sub":["1"]}',
+    '{"sub":{"id":1}}',
+    '{"x":{"sub":1}}',
+    '{"x":[{"sub":1}]}',
+    '{"subject":1}',
+    '{"x":"sub","y":1}',
+  ])('captures nothing in %s', (json) => {
+    expect(scanMembers(json, 'sub').captured).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   Controller,
   Get,
@@ -169,20 +169,20 @@ describe('JwtAuthGuard', () => {
     },
   );
 
-  it('maps a failure it does not know to a malformed token, failing closed', () => {
-    const { headers, context } = exchange(guarded, ProbeController);
-    expect(() =>
-      guard.handleRequest(new TypeError('boom'), false, undefined, context),
-    ).toThrow(UnauthorizedException);
-    expect(headers['WWW-Authenticate']).toContain(
-      'error_description="The access token is malformed"',
-    );
-  });
-
-  it('refuses a falsy user even without an error', () => {
-    const { context } = exchange(guarded, ProbeController);
-    expect(() => guard.handleRequest(null, false, undefined, context)).toThrow(
-      UnauthorizedException,
-    );
+  it('refuses, failing closed, when verification fails for a reason of its own', async () => {
+    const spy = jest
+      .spyOn(tokens, 'verify')
+      .mockRejectedValueOnce(new TypeError('boom'));
+    try {
+      const { error, challenge } = await refusal(
+        `Bearer ${await tokens.sign({ sub: 1 })}`,
+      );
+      expect(error).toBeInstanceOf(UnauthorizedException);
+      expect(challenge).toBe(
+        'Bearer realm="unit", error="invalid_token", error_description="The access token is malformed"',
+      );
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -1,58 +1,71 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { RefusalReason } from './bearer-challenge.js';
 import { BearerChallengeService } from './bearer-challenge.service.js';
+import {
+  extractBearerToken,
+  type RequestWithHeaders,
+} from './bearer-token.extractor.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import { JWT_STRATEGY } from './jwt.strategy.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
-import { fromJsonWebTokenError } from './token.verifier.js';
-
-/** passport-jwt's failure when the extractor found no token. */
-const NO_TOKEN_MESSAGE = 'No auth token';
+import { TokenService } from './token.service.js';
 
 /**
- * Guards a route with `JwtStrategy`. Routes marked `@Public()` pass. Every
- * refusal is a 401 with the seed's body and an RFC 6750 challenge; the
- * authenticated user lands on `request.user` as an `AuthenticatedUser`.
+ * Guards a route: a request passes with a valid `Authorization: Bearer`
+ * token, and the user lands on `request.user` as an `AuthenticatedUser`.
+ * Routes marked `@Public()` pass without one. Every refusal is a 401 with
+ * the seed's body and an RFC 6750 challenge.
+ *
+ * It applies exactly the rules of `TokenService.verify()` and of
+ * `JwtStrategy` (all three call one verifier), without Passport's
+ * per-request machinery and its process-wide strategy registry: each
+ * module's guard uses that module's own configuration.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard(JWT_STRATEGY) {
+export class JwtAuthGuard implements CanActivate {
+  private readonly logger = new Logger('JwtAuth');
+
   constructor(
     private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
     private readonly challenge: BearerChallengeService,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(
       IS_PUBLIC_KEY,
       [context.getHandler(), context.getClass()],
     );
     if (isPublic === true) return true;
-    // AuthGuard's canActivate is async: it resolves, or throws the refusal.
-    return (await super.canActivate(context)) as boolean;
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<
+      RequestWithHeaders & { user?: AuthenticatedUser }
+    >();
+    const token = extractBearerToken(request);
+    if (token === null) {
+      throw this.challenge.refuse(http.getResponse(), 'token_missing');
+    }
+    try {
+      request.user = await this.tokens.verify(token);
+    } catch (error) {
+      throw this.challenge.refuse(http.getResponse(), this.reasonFor(error));
+    }
+    return true;
   }
 
-  override handleRequest<TUser = AuthenticatedUser>(
-    error: unknown,
-    user: TUser | false,
-    info: unknown,
-    context: ExecutionContext,
-  ): TUser {
-    if (error == null && user) return user;
-    throw this.challenge.refuse(
-      context.switchToHttp().getResponse(),
-      refusalReason(error ?? info),
+  private reasonFor(error: unknown): RefusalReason {
+    if (error instanceof InvalidTokenError) return error.code;
+    // A fault of ours, not of the token: refuse (fail closed), and say so.
+    this.logger.error(
+      `Token verification failed unexpectedly: ${error instanceof Error ? error.name : typeof error}`,
     );
+    return 'token_malformed';
   }
-}
-
-function refusalReason(failure: unknown): RefusalReason {
-  if (failure instanceof InvalidTokenError) return failure.code;
-  if (failure instanceof Error && failure.message === NO_TOKEN_MESSAGE)
-    return 'token_missing';
-  return fromJsonWebTokenError(failure).code;
 }

@@ -16,8 +16,8 @@ import { TokenVerifier } from './token.verifier.js';
  * `JwtAuthGuard` guards routes. Configure it once with `forRoot()` or
  * `forRootAsync()`; the options are validated at startup.
  *
- * Passport keeps strategies in one process-wide registry, so one
- * configuration of this module serves a process.
+ * `JwtStrategy` is registered with Passport too, for applications that
+ * compose Passport strategies.
  */
 @Module({
   imports: [PassportModule],
@@ -33,11 +33,6 @@ import { TokenVerifier } from './token.verifier.js';
     BearerChallengeService,
     JwtAuthGuard,
   ],
-  exports: [
-    JWT_AUTH_OPTIONS,
-    TokenService,
-    BearerChallengeService,
-    JwtAuthGuard,
-  ],
+  exports: [TokenService, BearerChallengeService, JwtAuthGuard],
 })
 export class JwtAuthModule extends ConfigurableModuleClass {}

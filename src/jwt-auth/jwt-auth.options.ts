@@ -6,26 +6,33 @@ import type {
   JwtAuthModuleOptions,
 } from './interfaces/jwt-auth-module-options.interface.js';
 
-/** Injection token of the validated options (`ResolvedJwtAuthOptions`). */
+/** Injection token of the validated options (`ResolvedJwtAuthOptions`), internal to the module. */
 export const JWT_AUTH_OPTIONS = Symbol('JWT_AUTH_OPTIONS');
 
 /** Injects the module's validated options (`ResolvedJwtAuthOptions`). */
 export const InjectJwtAuthOptions = (): PropertyDecorator &
   ParameterDecorator => Inject(JWT_AUTH_OPTIONS);
 
-/** The module's options once validated, with every default applied. */
+/**
+ * The module's options once validated, with every default applied. Internal
+ * to the module: it holds the key.
+ */
 export interface ResolvedJwtAuthOptions {
   /** The secret as a `KeyObject`: it never appears as text again. */
   readonly key: KeyObject;
+  /** The one algorithm signed with and accepted. */
   readonly algorithm: JwtAlgorithm;
-  /** Seconds. */
+  /** Token lifetime, in seconds. */
   readonly expiresIn: number;
+  /** `iss` to sign and require, if any. */
   readonly issuer: string | undefined;
+  /** `aud` values to accept, the first signed, if any. */
   readonly audience: readonly string[] | undefined;
-  /** Seconds. */
+  /** Clock leeway, in seconds. */
   readonly clockTolerance: number;
-  /** Characters. */
+  /** Longest token accepted, in characters. */
   readonly maxTokenLength: number;
+  /** The challenge's realm. */
   readonly realm: string;
 }
 

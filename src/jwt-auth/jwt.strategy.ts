@@ -1,45 +1,58 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-jwt';
-import { extractBearerToken } from './bearer-token.extractor.js';
+import { Strategy } from 'passport-strategy';
+import { bearerChallenge } from './bearer-challenge.js';
+import {
+  extractBearerToken,
+  type RequestWithHeaders,
+} from './bearer-token.extractor.js';
+import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import { TokenVerifier } from './token.verifier.js';
+import {
+  InjectJwtAuthOptions,
+  type ResolvedJwtAuthOptions,
+} from './jwt-auth.options.js';
+import { TokenService } from './token.service.js';
 
-/** The Passport strategy name `JwtAuthGuard` authenticates with. */
-export const JWT_STRATEGY = 'jwt';
+/** The name `JwtStrategy` is registered under with Passport. */
+export const JWT_AUTH_STRATEGY = 'jwt-auth';
 
 /**
- * passport-jwt, held to the module's rules: the token only from
- * `Authorization: Bearer`, the header checked before any crypto, the
- * algorithm pinned, and `validate()` turning `sub` into a user id.
+ * The module's rules as a Passport strategy, for applications that compose
+ * Passport strategies (`AuthGuard([JWT_AUTH_STRATEGY, 'api-key'])`). It
+ * calls the same verifier as `JwtAuthGuard` and `TokenService.verify()`.
+ *
+ * `JwtAuthGuard` is the way to guard a route: Passport's `AuthGuard`
+ * answers a refusal with Nest's default 401 body, and keeps one strategy
+ * per name for the whole process.
  */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  constructor(private readonly verifier: TokenVerifier) {
-    const { algorithms, issuer, audience } = verifier.verifyOptions;
-    super({
-      jwtFromRequest: extractBearerToken,
-      secretOrKeyProvider: (_request, token: string, done) => {
-        try {
-          verifier.inspect(token);
-          // jsonwebtoken 9 takes a KeyObject, which spares it parsing the
-          // secret on every call; passport-jwt's typings predate that.
-          done(null, verifier.key as unknown as Buffer);
-        } catch (error) {
-          done(error);
-        }
-      },
-      jsonWebTokenOptions: verifier.verifyOptions,
-      // passport-jwt copies these over `jsonWebTokenOptions`, even when undefined.
-      algorithms,
-      issuer,
-      audience,
-      ignoreExpiration: false,
-    });
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
+  constructor(
+    private readonly tokens: TokenService,
+    @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
+  ) {
+    super();
   }
 
-  /** Called by passport-jwt with the payload whose signature and times it verified. */
-  validate(payload: unknown): AuthenticatedUser {
-    return this.verifier.toUser(payload);
+  /** Called by Passport for each request it authenticates. */
+  override authenticate(request: RequestWithHeaders): void {
+    const token = extractBearerToken(request);
+    if (token === null) {
+      this.fail(bearerChallenge(this.options.realm, 'token_missing'), 401);
+      return;
+    }
+    this.validate(token).then(
+      (user) => this.success(user),
+      (error: unknown) =>
+        error instanceof InvalidTokenError
+          ? this.fail(bearerChallenge(this.options.realm, error.code), 401)
+          : this.error(error as Error),
+    );
+  }
+
+  /** Verifies the bearer token: the user, or an `InvalidTokenError`. */
+  validate(token: string): Promise<AuthenticatedUser> {
+    return this.tokens.verify(token);
   }
 }

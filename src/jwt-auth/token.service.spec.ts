@@ -500,20 +500,24 @@ describe('TokenService', () => {
       expect(await refusalCode(service, token)).toBe(code);
     });
 
-    it('never puts token text in the error', async () => {
-      const token = forgeToken({
-        payload: { sub: 'secret-looking-subject', exp: exp() },
-        key: secret,
-      });
-      const error = await service
-        .verify(token)
-        .catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(InvalidTokenError);
-      expect(String((error as Error).message)).not.toContain(
-        'secret-looking-subject',
-      );
-      expect(String((error as Error).message)).not.toContain(token);
-    });
+    it.each([
+      ['a bad subject', { sub: 'canary-subject', exp: exp() }],
+      ['claims that are not JSON', '{"sub":"canary-subject",'],
+      ['claims that are bare text', 'canary-subject'],
+      ['claims that are not an object', '"canary-subject"'],
+    ])(
+      'puts no token text in the error, nor in its cause, for %s',
+      async (_label, payload) => {
+        const token = forgeToken({ payload, key: secret });
+        const error = await service
+          .verify(token)
+          .catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(InvalidTokenError);
+        const seen = `${String(error)} ${JSON.stringify(error)} ${String((error as Error).cause)} ${(error as Error).stack ?? ''}`;
+        expect(seen).not.toContain('canary');
+        expect(seen).not.toContain(token.split('.')[1].slice(0, 12));
+      },
+    );
 
     it.each([
       ['a wrong issuer', { iss: 'https://evil.example', aud: 'api' }],

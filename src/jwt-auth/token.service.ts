@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
+import { hmacBase64Url } from './hmac.js';
 import type { ClaimsToSign } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import type {
@@ -20,10 +20,15 @@ const MANAGED_CLAIMS = ['iat', 'exp', 'nbf', 'jti', 'iss', 'aud'] as const;
 /** Signs access tokens and verifies them by the same rules as `JwtAuthGuard`. */
 @Injectable()
 export class TokenService {
+  /** The encoded JOSE header every token carries. */
+  private readonly encodedHeader: string;
+
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
     private readonly verifier: TokenVerifier,
-  ) {}
+  ) {
+    this.encodedHeader = base64UrlJson({ alg: options.algorithm, typ: 'JWT' });
+  }
 
   /**
    * Signs a copy of `claims` as a compact JWT, adding `iat` and `exp` (UTC
@@ -64,9 +69,13 @@ export class TokenService {
     if (this.options.audience !== undefined)
       payload.aud = this.options.audience[0];
 
-    return jwt.sign(payload, this.options.key, {
-      algorithm: this.options.algorithm,
-    });
+    const signingInput = `${this.encodedHeader}.${base64UrlJson(payload)}`;
+    const signature = hmacBase64Url(
+      this.options.algorithm,
+      this.options.key,
+      signingInput,
+    );
+    return `${signingInput}.${signature}`;
   }
 
   /**
@@ -93,4 +102,8 @@ export class TokenService {
   async verify(token: string): Promise<AuthenticatedUser> {
     return this.verifier.verify(token);
   }
+}
+
+function base64UrlJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }

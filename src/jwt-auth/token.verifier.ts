@@ -1,198 +1,188 @@
 import { Injectable } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
-import type { KeyObject } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { timingSafeEqual } from 'node:crypto';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AccessTokenClaims } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import type { JwtAlgorithm } from './interfaces/jwt-auth-module-options.interface.js';
+import { hmacBase64Url } from './hmac.js';
+import { scanMembers } from './json-members.js';
 import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
-import { hasDuplicateMemberNames } from './json-members.js';
 import { parseUserId } from './user-id.js';
 
-/** A segment of a compact JWS: base64url without padding (RFC 7515 2, 7.1). */
-const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/**
+ * A compact JWS: three non-empty base64url segments (RFC 7515 3.1, 7.1),
+ * without padding (RFC 7515 2).
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** The registered time claims, NumericDate values (RFC 7519 2, 4.1.4-4.1.6). */
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 
-/** Refuses bytes that are not UTF-8 (RFC 7515 5.2, RFC 7519 7.2) instead of replacing them. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** A token's JOSE header and claims, read by `TokenVerifier.inspect()` before any crypto. */
-export interface InspectedToken {
-  readonly header: Readonly<Record<string, unknown>>;
-  readonly claims: Readonly<Record<string, unknown>>;
-}
-
-/** The subset of jsonwebtoken's `VerifyOptions` the module sets. */
-export interface JsonWebTokenVerifyOptions {
-  readonly algorithms: [JwtAlgorithm];
-  readonly issuer: string | undefined;
-  readonly audience: [string, ...string[]] | undefined;
-  /** Seconds. */
-  readonly clockTolerance: number;
-  readonly ignoreExpiration: false;
-  readonly ignoreNotBefore: false;
-}
+/**
+ * How many distinct header segments of verified tokens `verify()` remembers,
+ * so as not to parse them again. Tokens from one issuer share one header.
+ */
+const KNOWN_HEADERS_LIMIT = 16;
 
 /**
- * The one set of verification rules, shared by `TokenService.verify()` and
- * `JwtStrategy`, so that a token is never valid in one and not the other:
+ * The one implementation of the verification rules, behind
+ * `TokenService.verify()`, `JwtAuthGuard` and `JwtStrategy` alike, so that a
+ * token is never valid in one and not another. In order:
  *
- * 1. `inspect()`: size, structure, JOSE header and claim types, before any
- *    crypto;
- * 2. jsonwebtoken's `verify()` with `key` and `verifyOptions`: signature,
- *    pinned algorithm, `exp`, `nbf`, `iss`, `aud`;
- * 3. `toUser()`: what jsonwebtoken leaves out: `exp` required, `sub` a user id.
+ * 1. a strict pre-check, before any crypto: size, structure, UTF-8 JSON
+ *    objects without repeated member names, the pinned `alg`, no `crit`,
+ *    numeric time claims;
+ * 2. the HMAC, compared in constant time;
+ * 3. the claims: `nbf`, `exp` (required), `aud` and `iss` when configured,
+ *    and `sub` as a user id.
  */
 @Injectable()
 export class TokenVerifier {
-  /** jsonwebtoken's options; passport-jwt gets the very same values. */
-  readonly verifyOptions: JsonWebTokenVerifyOptions;
+  /** Header segments of tokens that passed every check; bounded. */
+  private readonly knownHeaders = new Set<string>();
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
-  ) {
-    this.verifyOptions = Object.freeze({
-      algorithms: [options.algorithm] as [JwtAlgorithm],
-      issuer: options.issuer,
-      audience: options.audience as [string, ...string[]] | undefined,
-      clockTolerance: options.clockTolerance,
-      ignoreExpiration: false,
-      ignoreNotBefore: false,
-    });
-  }
-
-  /** The verification key. */
-  get key(): KeyObject {
-    return this.options.key;
-  }
+  ) {}
 
   /** Verifies a compact token and returns its user. Throws `InvalidTokenError`. */
   verify(token: string): AuthenticatedUser {
-    this.inspect(token);
-    let payload: unknown;
-    try {
-      payload = jwt.verify(token, this.options.key, this.verifyOptions);
-    } catch (error) {
-      throw fromJsonWebTokenError(error);
-    }
-    return this.toUser(payload);
-  }
-
-  /**
-   * The strict pre-check, before any signature work. Refuses what is not:
-   * - at most `maxTokenLength` characters;
-   * - three non-empty base64url segments (RFC 7515 7.1), nothing else;
-   * - a header and claims that are UTF-8 JSON objects (RFC 7515 4,
-   *   RFC 7519 7.2) with no member name repeated (RFC 7519 4);
-   * - a header whose `alg` is the configured algorithm (RFC 8725 3.1) and
-   *   that has no `crit` (RFC 7515 4.1.11: we understand no extension);
-   * - claims whose `exp`, `nbf` and `iat`, when present, are JSON numbers
-   *   (RFC 7519 4.1.4-4.1.6).
-   */
-  inspect(token: string): InspectedToken {
     if (
       typeof token !== 'string' ||
-      token.length > this.options.maxTokenLength
+      token.length > this.options.maxTokenLength ||
+      !COMPACT_JWS.test(token)
     ) {
       throw new InvalidTokenError('token_malformed');
     }
-    const segments = token.split('.');
-    if (segments.length !== 3 || !segments.every(isBase64UrlSegment)) {
+    const headerEnd = token.indexOf('.');
+    const payloadEnd = token.indexOf('.', headerEnd + 1);
+    const headerSegment = token.slice(0, headerEnd);
+    const payloadSegment = token.slice(headerEnd + 1, payloadEnd);
+    const signatureSegment = token.slice(payloadEnd + 1);
+    if (
+      headerSegment.length % 4 === 1 ||
+      payloadSegment.length % 4 === 1 ||
+      signatureSegment.length % 4 === 1
+    ) {
+      // No base64url encoding of any bytes has such a length.
       throw new InvalidTokenError('token_malformed');
     }
-    const header = decodeJsonObject(segments[0]);
+
+    const headerKnown = this.knownHeaders.has(headerSegment);
+    if (!headerKnown) this.checkHeader(headerSegment);
+    const { claims, subWritten } = readClaims(payloadSegment);
+
+    const expected = hmacBase64Url(
+      this.options.algorithm,
+      this.options.key,
+      token.slice(0, payloadEnd),
+    );
+    // Comparing the encoded text also refuses a signature that decodes to
+    // the right bytes but is spelled differently.
+    if (
+      expected.length !== signatureSegment.length ||
+      !timingSafeEqual(Buffer.from(expected), Buffer.from(signatureSegment))
+    ) {
+      throw new InvalidTokenError('invalid_signature');
+    }
+    // Only a header our key signed is remembered: forged tokens cannot
+    // crowd out the real ones.
+    if (!headerKnown && this.knownHeaders.size < KNOWN_HEADERS_LIMIT) {
+      this.knownHeaders.add(headerSegment);
+    }
+
+    return this.checkClaims(claims, subWritten);
+  }
+
+  /** The header checks: the pinned algorithm and no `crit`. */
+  private checkHeader(segment: string): void {
+    const header = decodeJsonObject(segment).value;
     if (header.alg !== this.options.algorithm) {
       throw new InvalidTokenError('algorithm_not_allowed');
     }
     if (Object.hasOwn(header, 'crit')) {
       throw new InvalidTokenError('critical_header_unsupported');
     }
-    const claims = decodeJsonObject(segments[1]);
-    for (const name of TIME_CLAIMS) {
-      const value = claims[name];
-      if (
-        value !== undefined &&
-        (typeof value !== 'number' || !Number.isFinite(value))
-      ) {
-        throw new InvalidTokenError('token_malformed');
-      }
-    }
-    return { header, claims };
   }
 
-  /** Checks the verified payload for what jsonwebtoken does not: `exp` present, `sub` a user id. */
-  toUser(payload: unknown): AuthenticatedUser {
+  /** The claim checks, once the signature holds. */
+  private checkClaims(
+    claims: Record<string, unknown>,
+    subWritten: string | undefined,
+  ): AuthenticatedUser {
+    const now = Math.floor(Date.now() / 1000);
+    const tolerance = this.options.clockTolerance;
+    const { exp, nbf } = claims as { exp?: number; nbf?: number };
+    if (nbf !== undefined && nbf > now + tolerance) {
+      throw new InvalidTokenError('token_not_yet_valid');
+    }
+    if (exp === undefined) throw new InvalidTokenError('claim_missing');
+    if (now >= exp + tolerance) throw new InvalidTokenError('token_expired');
     if (
-      typeof payload !== 'object' ||
-      payload === null ||
-      Array.isArray(payload)
+      (this.options.audience !== undefined &&
+        !audienceMatches(claims.aud, this.options.audience)) ||
+      (this.options.issuer !== undefined && claims.iss !== this.options.issuer)
     ) {
-      throw new InvalidTokenError('token_malformed');
+      throw new InvalidTokenError('claim_mismatch');
     }
-    const claims = payload as Partial<AccessTokenClaims>;
-    if (claims.exp === undefined) throw new InvalidTokenError('claim_missing');
-    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
-      throw new InvalidTokenError('token_malformed');
-    }
-    const userId = parseUserId(claims.sub);
+    const userId = parseUserId(claims.sub, subWritten);
     if (userId === undefined) throw new InvalidTokenError('invalid_subject');
     return { userId, claims: claims as AccessTokenClaims };
   }
 }
 
-function isBase64UrlSegment(segment: string): boolean {
-  // A length of 1 modulo 4 cannot come from base64url encoding any bytes.
-  return segment.length % 4 !== 1 && BASE64URL_SEGMENT.test(segment);
-}
-
-/** Decodes a base64url segment holding a UTF-8 JSON object with unique member names. */
-function decodeJsonObject(segment: string): Record<string, unknown> {
-  let text: string;
-  let value: unknown;
-  try {
-    text = UTF8.decode(Buffer.from(segment, 'base64url'));
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidTokenError('token_malformed', { cause: error });
+/** Reads the claims segment, refusing time claims that are not numbers. */
+function readClaims(segment: string): {
+  claims: Record<string, unknown>;
+  subWritten: string | undefined;
+} {
+  const { value: claims, captured } = decodeJsonObject(segment, 'sub');
+  for (const name of TIME_CLAIMS) {
+    const value = claims[name];
+    if (
+      value !== undefined &&
+      (typeof value !== 'number' || !Number.isFinite(value))
+    ) {
+      throw new InvalidTokenError('token_malformed');
+    }
   }
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    hasDuplicateMemberNames(text)
-  ) {
-    throw new InvalidTokenError('token_malformed');
-  }
-  return value as Record<string, unknown>;
+  return { claims, subWritten: captured };
 }
 
 /**
- * Translates jsonwebtoken's errors, which carry no codes, into ours. Anything
- * not recognised is refused as malformed: the mapping fails closed.
+ * Decodes a base64url segment holding a UTF-8 (RFC 7515 5.2) JSON object
+ * with no repeated member names (RFC 7519 4). No parser message reaches the
+ * error: it would quote the token.
  */
-export function fromJsonWebTokenError(error: unknown): InvalidTokenError {
-  if (error instanceof InvalidTokenError) return error;
-  if (error instanceof jwt.TokenExpiredError)
-    return new InvalidTokenError('token_expired', { cause: error });
-  if (error instanceof jwt.NotBeforeError)
-    return new InvalidTokenError('token_not_yet_valid', { cause: error });
-  if (error instanceof jwt.JsonWebTokenError) {
-    const message = error.message;
-    if (message === 'invalid signature')
-      return new InvalidTokenError('invalid_signature', { cause: error });
-    if (message === 'invalid algorithm')
-      return new InvalidTokenError('algorithm_not_allowed', { cause: error });
-    if (
-      message.startsWith('jwt audience invalid') ||
-      message.startsWith('jwt issuer invalid')
-    ) {
-      return new InvalidTokenError('claim_mismatch', { cause: error });
-    }
+function decodeJsonObject(
+  segment: string,
+  capture?: string,
+): { value: Record<string, unknown>; captured: string | undefined } {
+  const bytes = Buffer.from(segment, 'base64url');
+  if (!isUtf8(bytes)) throw new InvalidTokenError('token_malformed');
+  const text = bytes.toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidTokenError('token_malformed');
   }
-  return new InvalidTokenError('token_malformed', { cause: error });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidTokenError('token_malformed');
+  }
+  const scan = scanMembers(text, capture);
+  if (scan.duplicateNames) throw new InvalidTokenError('token_malformed');
+  return { value: value as Record<string, unknown>, captured: scan.captured };
+}
+
+/** RFC 7519 4.1.3: `aud` is a string or an array of strings; one must be ours. */
+function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {
+  if (typeof aud === 'string') return accepted.includes(aud);
+  return (
+    Array.isArray(aud) &&
+    aud.some((entry) => typeof entry === 'string' && accepted.includes(entry))
+  );
 }

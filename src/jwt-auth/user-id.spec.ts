@@ -66,3 +66,20 @@ describe('parseUserId', () => {
     expect(parseUserId(sub)).toBeUndefined();
   });
 });
+
+describe('parseUserId with the number as the token wrote it', () => {
+  it.each(['1.0', '1e0', '10e-1', '1E0', '01', '-0', '1.00000000000000001'])(
+    'refuses 1 written as %s',
+    (written) => {
+      expect(parseUserId(Number(written) || 0, written)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['0', 0],
+    ['1', 1],
+    ['9007199254740991', Number.MAX_SAFE_INTEGER],
+  ])('accepts %s', (written, id) => {
+    expect(parseUserId(id, written)).toBe(id);
+  });
+});

@@ -819,6 +819,15 @@ export function hostileCases(secret: string): HostileCase[] {
     ['an array', [42]],
     ['an object', { id: 42 }],
   ];
+  for (const written of ['1.0', '1e0', '10e-1', '42.000']) {
+    add(
+      `sub ${written}, a number that is not written as an integer`,
+      bearer(
+        rawSegments('{"alg":"HS256"}', `{"sub":${written},"exp":${later}}`),
+      ),
+      refused('invalid_subject'),
+    );
+  }
   for (const [label, sub] of badSubjects) {
     add(
       `sub ${label}`,

@@ -38,12 +38,18 @@ export function rawGet(
       socket.destroy(new Error('no answer within 10 s')),
     );
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
+    let failure: Error | undefined;
+    // A server that answers a request it refuses (431, say) before reading
+    // all of it may reset the connection: what it answered still counts.
+    socket.on('error', (error) => (failure = error));
     socket.on('close', () => {
       try {
         resolve(parseResponse(Buffer.concat(chunks).toString('latin1')));
       } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
+        reject(
+          failure ??
+            (error instanceof Error ? error : new Error(String(error))),
+        );
       }
     });
     socket.write(head);
