@@ -26,6 +26,7 @@ describe('resolveJwtAuthOptions', () => {
       audience: undefined,
       clockTolerance: 0,
       maxTokenLength: 8192,
+      tokenCacheSize: 10_000,
       realm: 'api',
     });
     expect(resolved.key.type).toBe('secret');
@@ -150,6 +151,11 @@ describe('resolveJwtAuthOptions', () => {
       'a fractional maxTokenLength',
       { secret: secret32, maxTokenLength: 10.5 },
       'maxTokenLength',
+    ],
+    [
+      'a negative tokenCacheSize',
+      { secret: secret32, tokenCacheSize: -1 },
+      'tokenCacheSize',
     ],
     ['a misspelt option', { secret: secret32, expiresin: 60 }, 'expiresin'],
   ])('refuses %s, naming the option', (_label, options, option) => {

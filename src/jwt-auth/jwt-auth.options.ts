@@ -32,6 +32,8 @@ export interface ResolvedJwtAuthOptions {
   readonly clockTolerance: number;
   /** Longest token accepted, in characters. */
   readonly maxTokenLength: number;
+  /** Verified tokens remembered; 0 for none. */
+  readonly tokenCacheSize: number;
   /** The challenge's realm. */
   readonly realm: string;
 }
@@ -51,11 +53,13 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JwtAuthModuleOptions>([
   'audience',
   'clockTolerance',
   'maxTokenLength',
+  'tokenCacheSize',
   'realm',
 ]);
 
 const DEFAULT_EXPIRES_IN = 86_400;
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 const DEFAULT_REALM = 'api';
 
 /** An RFC 7230 quoted-string body that needs no escaping. */
@@ -95,21 +99,31 @@ export function resolveJwtAuthOptions(
   return Object.freeze({
     key: resolveKey(options.secret, algorithm),
     algorithm,
-    expiresIn: positiveInteger(
+    expiresIn: wholeNumber(
       'expiresIn',
       options.expiresIn ?? DEFAULT_EXPIRES_IN,
+      1,
       'seconds',
     ),
     issuer: optionalText('issuer', options.issuer),
     audience: resolveAudience(options.audience),
-    clockTolerance: nonNegativeSeconds(
+    clockTolerance: wholeNumber(
       'clockTolerance',
       options.clockTolerance ?? 0,
+      0,
+      'seconds',
     ),
-    maxTokenLength: positiveInteger(
+    maxTokenLength: wholeNumber(
       'maxTokenLength',
       options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH,
+      1,
       'characters',
+    ),
+    tokenCacheSize: wholeNumber(
+      'tokenCacheSize',
+      options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE,
+      0,
+      'entries',
     ),
     realm: resolveRealm(options.realm ?? DEFAULT_REALM),
   });
@@ -152,21 +166,18 @@ function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {
   return key;
 }
 
-function positiveInteger(option: string, value: unknown, unit: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) {
+/** A safe integer of at least `minimum` (0 or 1), or an error naming the option and unit. */
+function wholeNumber(
+  option: string,
+  value: unknown,
+  minimum: 0 | 1,
+  unit: string,
+): number {
+  if (!Number.isSafeInteger(value) || (value as number) < minimum) {
+    const kind = minimum === 0 ? 'non-negative' : 'positive';
     throw new JwtAuthOptionsError(
       option,
-      `JwtAuthModule option "${option}" must be a positive whole number of ${unit}`,
-    );
-  }
-  return value as number;
-}
-
-function nonNegativeSeconds(option: string, value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) {
-    throw new JwtAuthOptionsError(
-      option,
-      `JwtAuthModule option "${option}" must be a non-negative whole number of seconds`,
+      `JwtAuthModule option "${option}" must be a ${kind} whole number of ${unit}`,
     );
   }
   return value as number;

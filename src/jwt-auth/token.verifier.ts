@@ -38,11 +38,20 @@ const KNOWN_HEADERS_LIMIT = 16;
  * 2. the HMAC, compared in constant time;
  * 3. the claims: `nbf`, `exp` (required), `aud` and `iss` when configured,
  *    and `sub` as a user id.
+ *
+ * A token that passed is remembered (`tokenCacheSize`); presented again,
+ * only its `nbf` and `exp` are checked against the clock.
  */
 @Injectable()
 export class TokenVerifier {
   /** Header segments of tokens that passed every check; bounded. */
   private readonly knownHeaders = new Set<string>();
+  /**
+   * Verified tokens by their exact text, oldest first; at most
+   * `tokenCacheSize`. Only tokens that passed every check get in, so
+   * refused input cannot crowd it.
+   */
+  private readonly verified = new Map<string, AuthenticatedUser>();
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
@@ -50,6 +59,32 @@ export class TokenVerifier {
 
   /** Verifies a compact token and returns its user. Throws `InvalidTokenError`. */
   verify(token: string): AuthenticatedUser {
+    const cached = this.verified.get(token);
+    if (cached !== undefined) {
+      try {
+        this.checkTimes(cached.claims);
+      } catch (error) {
+        this.verified.delete(token);
+        throw error;
+      }
+      return cached;
+    }
+    const user = this.verifyAfresh(token);
+    this.remember(token, user);
+    return user;
+  }
+
+  private remember(token: string, user: AuthenticatedUser): void {
+    const limit = this.options.tokenCacheSize;
+    if (limit === 0) return;
+    if (this.verified.size >= limit) {
+      // Maps iterate in insertion order: the first key is the oldest.
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, user);
+  }
+
+  private verifyAfresh(token: string): AuthenticatedUser {
     if (
       typeof token !== 'string' ||
       token.length > this.options.maxTokenLength ||
@@ -108,11 +143,8 @@ export class TokenVerifier {
     }
   }
 
-  /** The claim checks, once the signature holds. */
-  private checkClaims(
-    claims: Record<string, unknown>,
-    subWritten: string | undefined,
-  ): AuthenticatedUser {
+  /** `nbf` and `exp` against the clock, with the tolerance; `exp` is required. */
+  private checkTimes(claims: { exp?: unknown; nbf?: unknown }): void {
     const now = Math.floor(Date.now() / 1000);
     const tolerance = this.options.clockTolerance;
     const { exp, nbf } = claims as { exp?: number; nbf?: number };
@@ -121,6 +153,14 @@ export class TokenVerifier {
     }
     if (exp === undefined) throw new InvalidTokenError('claim_missing');
     if (now >= exp + tolerance) throw new InvalidTokenError('token_expired');
+  }
+
+  /** The claim checks, once the signature holds. */
+  private checkClaims(
+    claims: Record<string, unknown>,
+    subWritten: string | undefined,
+  ): AuthenticatedUser {
+    this.checkTimes(claims);
     if (
       (this.options.audience !== undefined &&
         !audienceMatches(claims.aud, this.options.audience)) ||

@@ -64,6 +64,17 @@ export interface JwtAuthModuleOptions {
   maxTokenLength?: number;
 
   /**
+   * How many verified tokens to remember, keyed by their exact text, so that
+   * a token presented again skips decoding and the HMAC. An entry never
+   * outlives its token's `exp`, and `exp` and `nbf` are checked against the
+   * clock on every hit. The oldest entry makes room for a new one. `0` turns
+   * the cache off.
+   *
+   * @default 10000
+   */
+  tokenCacheSize?: number;
+
+  /**
    * The `realm` of the `WWW-Authenticate` challenge: printable ASCII without
    * `"` or `\`.
    *
