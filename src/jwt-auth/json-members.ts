@@ -1,4 +1,3 @@
-const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
@@ -6,6 +5,9 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+
+/** Stands for the top-level object, whose names are counted, not kept. */
+const TOP_LEVEL: ReadonlySet<string> = new Set();
 
 /** What `scanMembers()` found. */
 export interface MemberScan {
@@ -20,7 +22,8 @@ export interface MemberScan {
 }
 
 /**
- * One pass over a JSON text that `JSON.parse` has already accepted.
+ * One pass over a JSON text that `JSON.parse` has already accepted, and
+ * the value it returned.
  *
  * `JSON.parse` silently keeps the last of repeated member names; RFC 7515 4
  * and RFC 7519 4 let a JWT parser refuse them instead, which we do, so that
@@ -30,60 +33,99 @@ export interface MemberScan {
  * It also returns how a top-level member's scalar value was written, since
  * `JSON.parse` makes `1`, `1.0` and `1e0` the same number.
  */
-export function scanMembers(json: string, capture?: string): MemberScan {
-  // One entry per open container: the names seen so far in an object, or
-  // null for an array.
-  const containers: (Set<string> | null)[] = [];
+export function scanMembers(
+  json: string,
+  parsed: object,
+  capture?: string,
+): MemberScan {
+  // One entry per open container below the top: the names seen so far in
+  // an object, or null for an array. The top level only counts its names:
+  // JSON.parse dropped any repeat, so a count above its key count is one.
+  const containers: (ReadonlySet<string> | Set<string> | null)[] = [];
+  let topLevelNames = 0;
   let expectingName = false;
   let capturing = false;
   let captured: string | undefined;
-  for (let index = 0; index < json.length; index++) {
-    const char = json.charCodeAt(index);
-    if (char === QUOTE) {
-      const end = closingQuote(json, index);
-      const names = containers[containers.length - 1];
-      if (expectingName && names) {
-        const name = nameAt(json, index, end);
-        if (names.has(name)) return { duplicateNames: true, captured };
-        names.add(name);
-        expectingName = false;
-        capturing = containers.length === 1 && name === capture;
-      } else {
+  let index = 0;
+  // Strings are skipped whole with indexOf; only the short runs between
+  // them, where the structure is, are read character by character.
+  for (;;) {
+    const open = json.indexOf('"', index);
+    const runEnd = open === -1 ? json.length : open;
+    for (let at = index; at < runEnd; at++) {
+      const char = json.charCodeAt(at);
+      if (char === COLON && capturing) {
+        const text = json.slice(at + 1, scalarEnd(json, at + 1, runEnd)).trim();
+        // A string or container follows when nothing does before the quote.
+        if (text.length > 0) captured = text;
         capturing = false;
+      } else if (char === OPEN_OBJECT) {
+        containers.push(containers.length === 0 ? TOP_LEVEL : new Set());
+        expectingName = true;
+        capturing = false;
+      } else if (char === OPEN_ARRAY) {
+        containers.push(null);
+        expectingName = false;
+        capturing = false;
+      } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
+        containers.pop();
+        expectingName = false;
+      } else if (char === COMMA) {
+        expectingName = containers[containers.length - 1] != null;
       }
-      index = end;
-    } else if (char === COLON && capturing) {
-      const end = scalarEnd(json, index + 1);
-      const text = json.slice(index + 1, end).trim();
-      // Strings, objects and arrays are read as values; only a bare scalar
-      // has a spelling that JSON.parse forgets.
-      if (text.length > 0) captured = text;
-      capturing = false;
-    } else if (char === OPEN_OBJECT) {
-      containers.push(new Set());
-      expectingName = true;
-      capturing = false;
-    } else if (char === OPEN_ARRAY) {
-      containers.push(null);
-      expectingName = false;
-      capturing = false;
-    } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
-      containers.pop();
-      expectingName = false;
-    } else if (char === COMMA) {
-      expectingName = containers[containers.length - 1] != null;
     }
+    if (open === -1) {
+      const duplicateNames =
+        topLevelNames > 0 && topLevelNames !== Object.keys(parsed).length;
+      return { duplicateNames, captured };
+    }
+
+    const close = closingQuote(json, open);
+    const names = containers[containers.length - 1];
+    if (expectingName && names) {
+      expectingName = false;
+      if (containers.length === 1) {
+        topLevelNames++;
+        capturing = capture !== undefined && nameIs(json, open, close, capture);
+      } else {
+        const name = nameAt(json, open, close);
+        if (names.has(name)) return { duplicateNames: true, captured };
+        (names as Set<string>).add(name);
+      }
+    } else {
+      capturing = false;
+    }
+    index = close + 1;
   }
-  return { duplicateNames: false, captured };
 }
 
 function closingQuote(json: string, open: number): number {
-  let end = open + 1;
-  for (;;) {
-    const next = json.charCodeAt(end);
-    if (next === QUOTE) return end;
-    end += next === BACKSLASH ? 2 : 1;
-  }
+  let close = json.indexOf('"', open + 1);
+  // A quote after an odd run of backslashes is escaped.
+  while (backslashesBefore(json, close) % 2 === 1)
+    close = json.indexOf('"', close + 1);
+  return close;
+}
+
+function backslashesBefore(json: string, at: number): number {
+  let count = 0;
+  while (json.charCodeAt(at - 1 - count) === BACKSLASH) count++;
+  return count;
+}
+
+/** Whether the string between the quotes at `open` and `close` is `name`, without copying it. */
+function nameIs(
+  json: string,
+  open: number,
+  close: number,
+  name: string,
+): boolean {
+  if (close - open - 1 === name.length && json.startsWith(name, open + 1))
+    return true;
+  // Escapes can spell any name: decode to compare.
+  return (
+    json.lastIndexOf('\\', close) > open && nameAt(json, open, close) === name
+  );
 }
 
 function nameAt(json: string, open: number, close: number): string {
@@ -93,15 +135,15 @@ function nameAt(json: string, open: number, close: number): string {
     : raw;
 }
 
-/** Where a scalar value starting at `from` ends; an empty run when the value is a string or container. */
-function scalarEnd(json: string, from: number): number {
+/** Where a scalar value starting at `from` ends, within a run that ends at `limit`. */
+function scalarEnd(json: string, from: number, limit: number): number {
   let end = from;
-  while (end < json.length) {
+  while (end < limit) {
     const char = json.charCodeAt(end);
     if (
       char === COMMA ||
       char === CLOSE_OBJECT ||
-      char === QUOTE ||
+      char === CLOSE_ARRAY ||
       char === OPEN_OBJECT ||
       char === OPEN_ARRAY
     ) {
@@ -109,7 +151,5 @@ function scalarEnd(json: string, from: number): number {
     }
     end++;
   }
-  const text = json.slice(from, end).trim();
-  // A string or container follows: nothing to capture.
-  return text.length === 0 ? from : end;
+  return end;
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { isUtf8 } from 'node:buffer';
-import { timingSafeEqual } from 'node:crypto';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AccessTokenClaims } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
@@ -11,6 +10,7 @@ import {
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
 import { parseUserId } from './user-id.js';
+import { VerifiedTokenCache } from './verified-token.cache.js';
 
 /**
  * A compact JWS: three non-empty base64url segments (RFC 7515 3.1, 7.1),
@@ -47,15 +47,16 @@ export class TokenVerifier {
   /** Header segments of tokens that passed every check; bounded. */
   private readonly knownHeaders = new Set<string>();
   /**
-   * Verified tokens by their exact text, oldest first; at most
-   * `tokenCacheSize`. Only tokens that passed every check get in, so
-   * refused input cannot crowd it.
+   * Tokens that passed every check, at most `tokenCacheSize`: refused input
+   * never gets in, so it cannot crowd the real tokens out.
    */
-  private readonly verified = new Map<string, AuthenticatedUser>();
+  private readonly verified: VerifiedTokenCache;
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
-  ) {}
+  ) {
+    this.verified = new VerifiedTokenCache(options.tokenCacheSize);
+  }
 
   /** Verifies a compact token and returns its user. Throws `InvalidTokenError`. */
   verify(token: string): AuthenticatedUser {
@@ -70,18 +71,8 @@ export class TokenVerifier {
       return cached;
     }
     const user = this.verifyAfresh(token);
-    this.remember(token, user);
-    return user;
-  }
-
-  private remember(token: string, user: AuthenticatedUser): void {
-    const limit = this.options.tokenCacheSize;
-    if (limit === 0) return;
-    if (this.verified.size >= limit) {
-      // Maps iterate in insertion order: the first key is the oldest.
-      this.verified.delete(this.verified.keys().next().value as string);
-    }
     this.verified.set(token, user);
+    return user;
   }
 
   private verifyAfresh(token: string): AuthenticatedUser {
@@ -117,10 +108,7 @@ export class TokenVerifier {
     );
     // Comparing the encoded text also refuses a signature that decodes to
     // the right bytes but is spelled differently.
-    if (
-      expected.length !== signatureSegment.length ||
-      !timingSafeEqual(Buffer.from(expected), Buffer.from(signatureSegment))
-    ) {
+    if (!constantTimeEqual(expected, signatureSegment)) {
       throw new InvalidTokenError('invalid_signature');
     }
     // Only a header our key signed is remembered: forged tokens cannot
@@ -202,8 +190,12 @@ function decodeJsonObject(
   capture?: string,
 ): { value: Record<string, unknown>; captured: string | undefined } {
   const bytes = Buffer.from(segment, 'base64url');
-  if (!isUtf8(bytes)) throw new InvalidTokenError('token_malformed');
   const text = bytes.toString('utf8');
+  // Decoding replaces bytes that are not UTF-8 with U+FFFD; only then is
+  // the stricter check needed.
+  if (text.includes('\uFFFD') && !isUtf8(bytes)) {
+    throw new InvalidTokenError('token_malformed');
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -213,9 +205,22 @@ function decodeJsonObject(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidTokenError('token_malformed');
   }
-  const scan = scanMembers(text, capture);
+  const scan = scanMembers(text, value, capture);
   if (scan.duplicateNames) throw new InvalidTokenError('token_malformed');
   return { value: value as Record<string, unknown>, captured: scan.captured };
+}
+
+/**
+ * Whether two ASCII strings are equal, in time that depends on their length
+ * only, not on where they differ.
+ */
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) {
+    difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  }
+  return difference === 0;
 }
 
 /** RFC 7519 4.1.3: `aud` is a string or an array of strings; one must be ours. */
