@@ -1,0 +1,127 @@
+import { NestFactory } from '@nestjs/core';
+import jwt from 'jsonwebtoken';
+import {
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+import { JwtAuthModule, TokenService } from '../src/jwt-auth/index.js';
+import { median, printTable, ratio } from './stats.js';
+
+/** Operations per second of `operation` over `tokens`, over about `seconds`. */
+async function opsPerSecond(
+  tokens: readonly string[],
+  operation: (token: string) => unknown,
+  seconds: number,
+): Promise<number> {
+  let done = 0;
+  const started = process.hrtime.bigint();
+  const budget = BigInt(Math.round(seconds * 1e9));
+  while (process.hrtime.bigint() - started < budget) {
+    for (let i = 0; i < 256; i++) {
+      await operation(tokens[done % tokens.length]);
+      done++;
+    }
+  }
+  return done / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+export interface MicroResult {
+  readonly opsPerSecond: Record<string, number>;
+  readonly ratios: Record<string, number>;
+}
+
+/**
+ * TokenService against jsonwebtoken (what passport-jwt verifies with) and
+ * against a bare node:crypto HMAC-SHA256 check of the same tokens, the floor.
+ */
+export async function runMicro(
+  rounds: number,
+  seconds: number,
+): Promise<MicroResult> {
+  const secret = randomBytes(32).toString('base64url');
+  const key = createSecretKey(Buffer.from(secret));
+  const app = await NestFactory.createApplicationContext(
+    JwtAuthModule.forRoot({ secret }),
+    {
+      logger: false,
+    },
+  );
+  const service = app.get(TokenService);
+  // More distinct tokens than the cache holds: every "fresh" call misses.
+  const fresh = await Promise.all(
+    Array.from({ length: 30_000 }, (_, i) => service.sign({ sub: i })),
+  );
+  const repeated = [fresh[0]];
+
+  const floor = (token: string): boolean => {
+    const dot = token.lastIndexOf('.');
+    const mac = createHmac('sha256', key).update(token.slice(0, dot)).digest();
+    const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+    return signature.length === mac.length && timingSafeEqual(mac, signature);
+  };
+  const cases: ReadonlyArray<
+    [string, readonly string[], (token: string) => unknown, number]
+  > = [
+    ['TokenService.sign', fresh, () => service.sign({ sub: 42 }), 1],
+    ['TokenService.verify, fresh token', fresh, (t) => service.verify(t), 1],
+    [
+      'TokenService.verify, repeated token',
+      repeated,
+      (t) => service.verify(t),
+      1,
+    ],
+    [
+      'jsonwebtoken.verify, string secret',
+      fresh,
+      (t) => jwt.verify(t, secret, { algorithms: ['HS256'] }),
+      0.5,
+    ],
+    [
+      'jsonwebtoken.verify, KeyObject',
+      fresh,
+      (t) => jwt.verify(t, key, { algorithms: ['HS256'] }),
+      1,
+    ],
+    ['node:crypto HMAC check (floor)', fresh, floor, 1],
+  ];
+
+  const samples = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, tokens, operation, share] of cases) {
+      samples
+        .get(name)
+        ?.push(await opsPerSecond(tokens, operation, seconds * share));
+    }
+  }
+  await app.close();
+
+  const ops = Object.fromEntries(
+    [...samples].map(([name, values]) => [name, Math.round(median(values))]),
+  );
+  const ratios = {
+    'verify fresh / jsonwebtoken string secret': ratio(
+      ops['TokenService.verify, fresh token'],
+      ops['jsonwebtoken.verify, string secret'],
+    ),
+    'verify repeated / jsonwebtoken string secret': ratio(
+      ops['TokenService.verify, repeated token'],
+      ops['jsonwebtoken.verify, string secret'],
+    ),
+    'floor / verify fresh (time per token)': ratio(
+      ops['node:crypto HMAC check (floor)'],
+      ops['TokenService.verify, fresh token'],
+    ),
+  };
+
+  process.stdout.write(
+    `\nMicro: operations per second, median of ${rounds} rounds\n`,
+  );
+  printTable([['operation', 'ops/s'], ...Object.entries(ops)]);
+  printTable([
+    ['ratio', 'value'],
+    ...Object.entries(ratios).map(([name, value]) => [name, value.toFixed(2)]),
+  ]);
+  return { opsPerSecond: ops, ratios };
+}

@@ -1,0 +1,46 @@
+import { Logger, type INestApplication, type Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
+import { JwtAuthOptionsError } from './jwt-auth/index.js';
+
+/** The environment variable behind each JwtAuthModule option the demo sets. */
+const OPTION_VARIABLES: Readonly<Record<string, string>> = {
+  secret: 'JWT_SECRET',
+};
+
+/**
+ * Starts the demo's root module on the adapter `HTTP_ADAPTER` names and the
+ * port `PORT` names, and logs where it listens. A configuration fault ends
+ * the process with status 1 and a message that names the variable.
+ */
+export async function startDemo(
+  rootModule: Type,
+): Promise<INestApplication | undefined> {
+  try {
+    const options = { abortOnError: false };
+    const app =
+      demoHttpAdapter(process.env.HTTP_ADAPTER) === 'fastify'
+        ? await NestFactory.create(rootModule, new FastifyAdapter(), options)
+        : await NestFactory.create(rootModule, options);
+    app.enableShutdownHooks();
+    await app.listen(demoPort(app.get(ConfigService)));
+    new Logger('Demo').log(`Listening on ${await app.getUrl()}`);
+    return app;
+  } catch (error) {
+    new Logger('Demo').fatal(`Cannot start: ${describeStartupError(error)}`);
+    process.exit(1);
+  }
+}
+
+function describeStartupError(error: unknown): string {
+  if (error instanceof DemoConfigError) return error.message;
+  if (
+    error instanceof JwtAuthOptionsError &&
+    error.option in OPTION_VARIABLES
+  ) {
+    return `${OPTION_VARIABLES[error.option]}: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
