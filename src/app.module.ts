@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { AuthController } from './auth/auth.controller.js';
-import { demoJwtSecret } from './demo.config.js';
+import { demoJwtSecret, demoRevocation } from './demo.config.js';
 import { HealthController } from './health.controller.js';
 import { JwtAuthModule } from './jwt-auth/index.js';
 import { MeController } from './me.controller.js';
@@ -18,6 +18,7 @@ import { UsersService } from './users/users.service.js';
       useFactory: (config: ConfigService) => ({
         secret: demoJwtSecret(config),
         realm: 'nest-jwt-auth-demo',
+        revocation: demoRevocation(config),
       }),
     }),
   ],

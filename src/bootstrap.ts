@@ -8,6 +8,7 @@ import { JwtAuthOptionsError } from './jwt-auth/index.js';
 /** The environment variable behind each JwtAuthModule option the demo sets. */
 const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   secret: 'JWT_SECRET',
+  'revocation.redis.url': 'REDIS_URL',
 };
 
 /**

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+import type { RevocationOptions } from './jwt-auth/index.js';
 import { randomBytes } from 'node:crypto';
 
 /** Thrown when the environment cannot start the demo; names the variable. */
@@ -61,4 +62,15 @@ export function demoHttpAdapter(value: string | undefined): DemoHttpAdapter {
     'HTTP_ADAPTER',
     'HTTP_ADAPTER must be "express" or "fastify"',
   );
+}
+
+/**
+ * `REDIS_URL`: when set, revocations (logout) live in Redis and hold across
+ * every instance; otherwise in this process's memory.
+ */
+export function demoRevocation(
+  config: ConfigService,
+): RevocationOptions | undefined {
+  const url = config.get<string>('REDIS_URL');
+  return url === undefined || url === '' ? undefined : { redis: { url } };
 }

@@ -5,12 +5,15 @@ import {
   Header,
   HttpCode,
   Post,
+  Req,
   Res,
 } from '@nestjs/common';
 import {
   BearerChallengeService,
   Public,
+  RevocationUnavailableError,
   TokenService,
+  type AuthenticatedUser,
   type TokenResponse,
 } from '../jwt-auth/index.js';
 import { UsersService } from '../users/users.service.js';
@@ -41,6 +44,23 @@ export class AuthController {
     if (userId === undefined)
       throw this.challenge.refuse(response, 'invalid_credentials');
     return this.tokens.createTokenResponse(userId);
+  }
+
+  /** Revokes the presented token: it gets the 401 from now on, on every instance. */
+  @Post('logout')
+  @HttpCode(204)
+  async logout(
+    @Req() request: { user: AuthenticatedUser },
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<void> {
+    try {
+      await this.tokens.revoke(request.user);
+    } catch (error) {
+      if (error instanceof RevocationUnavailableError) {
+        throw this.challenge.unavailable(response);
+      }
+      throw error;
+    }
   }
 }
 

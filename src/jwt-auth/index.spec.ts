@@ -14,8 +14,11 @@ describe('the public surface (src/jwt-auth/index.ts)', () => {
       'JwtAuthModule',
       'JwtAuthOptionsError',
       'JwtStrategy',
+      'MemoryRevocationStore',
       'Public',
       'REFUSAL_MESSAGE',
+      'RedisRevocationStore',
+      'RevocationUnavailableError',
       'TokenService',
       'bearerChallenge',
     ]);

@@ -11,6 +11,7 @@ export {
 } from './errors/invalid-token.error.js';
 export type { InvalidTokenCode } from './errors/invalid-token.error.js';
 export { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
+export { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 export type {
   AccessTokenClaims,
   ClaimsToSign,
@@ -20,6 +21,7 @@ export type {
   JwtAlgorithm,
   JwtAuthModuleExtras,
   JwtAuthModuleOptions,
+  RevocationOptions,
 } from './interfaces/jwt-auth-module-options.interface.js';
 export type {
   SignOptions,
@@ -29,4 +31,11 @@ export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { JwtAuthModule } from './jwt-auth.module.js';
 export { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
 export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
+export { MemoryRevocationStore } from './revocation/memory-revocation.store.js';
+export { RedisRevocationStore } from './revocation/redis-revocation.store.js';
+export type { RedisCommandClient } from './revocation/redis-revocation.store.js';
+export type {
+  RevocationState,
+  RevocationStore,
+} from './revocation/revocation-store.interface.js';
 export { TokenService } from './token.service.js';

@@ -12,6 +12,7 @@ import {
   type RequestWithHeaders,
 } from './bearer-token.extractor.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
+import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
 import { TokenService } from './token.service.js';
@@ -20,7 +21,9 @@ import { TokenService } from './token.service.js';
  * Guards a route: a request passes with a valid `Authorization: Bearer`
  * token, and the user lands on `request.user` as an `AuthenticatedUser`.
  * Routes marked `@Public()` pass without one. Every refusal is a 401 with
- * the seed's body and an RFC 6750 challenge.
+ * the seed's body and an RFC 6750 challenge. When revocation cannot be
+ * checked (and the module fails closed), the answer is 503 with
+ * `Retry-After`.
  *
  * It applies exactly the rules of `TokenService.verify()` and of
  * `JwtStrategy` (all three call one verifier), without Passport's
@@ -55,6 +58,9 @@ export class JwtAuthGuard implements CanActivate {
     try {
       request.user = await this.tokens.verify(token);
     } catch (error) {
+      if (error instanceof RevocationUnavailableError) {
+        throw this.challenge.unavailable(http.getResponse());
+      }
       throw this.challenge.refuse(http.getResponse(), this.reasonFor(error));
     }
     return true;

@@ -8,6 +8,11 @@ import {
 } from './jwt-auth.module-definition.js';
 import { JWT_AUTH_OPTIONS, resolveJwtAuthOptions } from './jwt-auth.options.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { createRevocationStore } from './revocation/revocation-store.factory.js';
+import {
+  REVOCATION_STORE,
+  RevocationService,
+} from './revocation/revocation.service.js';
 import { TokenService } from './token.service.js';
 import { TokenVerifier } from './token.verifier.js';
 
@@ -27,6 +32,12 @@ import { TokenVerifier } from './token.verifier.js';
       useFactory: resolveJwtAuthOptions,
       inject: [JWT_AUTH_MODULE_OPTIONS],
     },
+    {
+      provide: REVOCATION_STORE,
+      useFactory: createRevocationStore,
+      inject: [JWT_AUTH_OPTIONS],
+    },
+    RevocationService,
     TokenVerifier,
     TokenService,
     JwtStrategy,

@@ -4,7 +4,10 @@ import { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
 import type {
   JwtAlgorithm,
   JwtAuthModuleOptions,
+  RevocationOptions,
 } from './interfaces/jwt-auth-module-options.interface.js';
+import type { RedisCommandClient } from './revocation/redis-revocation.store.js';
+import type { RevocationStore } from './revocation/revocation-store.interface.js';
 
 /** Injection token of the validated options (`ResolvedJwtAuthOptions`), internal to the module. */
 export const JWT_AUTH_OPTIONS = Symbol('JWT_AUTH_OPTIONS');
@@ -36,6 +39,25 @@ export interface ResolvedJwtAuthOptions {
   readonly tokenCacheSize: number;
   /** The challenge's realm. */
   readonly realm: string;
+  /** Revocation, with its defaults applied. */
+  readonly revocation: ResolvedRevocationOptions;
+}
+
+/** `RevocationOptions` once validated. */
+export interface ResolvedRevocationOptions {
+  readonly store: RevocationStore | undefined;
+  readonly redis:
+    | {
+        readonly url: string | undefined;
+        readonly client: RedisCommandClient | undefined;
+        readonly keyPrefix: string;
+      }
+    | undefined;
+  /** Entries. */
+  readonly maxEntries: number;
+  /** Milliseconds. */
+  readonly timeout: number;
+  readonly failOpen: boolean;
 }
 
 /** Minimum secret size per algorithm, in bytes: the hash output size (RFC 7518 3.2). */
@@ -54,6 +76,7 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JwtAuthModuleOptions>([
   'clockTolerance',
   'maxTokenLength',
   'tokenCacheSize',
+  'revocation',
   'realm',
 ]);
 
@@ -126,7 +149,99 @@ export function resolveJwtAuthOptions(
       'entries',
     ),
     realm: resolveRealm(options.realm ?? DEFAULT_REALM),
+    revocation: resolveRevocation(options.revocation),
   });
+}
+
+function resolveRevocation(
+  value: RevocationOptions | undefined,
+): ResolvedRevocationOptions {
+  const revocation: RevocationOptions = value ?? {};
+  if (typeof revocation !== 'object' || revocation === null) {
+    throw new JwtAuthOptionsError(
+      'revocation',
+      'JwtAuthModule option "revocation" must be an object',
+    );
+  }
+  const { store, redis } = revocation;
+  if (store !== undefined && !isRevocationStore(store)) {
+    throw new JwtAuthOptionsError(
+      'revocation.store',
+      'JwtAuthModule option "revocation.store" must implement revokeToken, revokeUser and lookup',
+    );
+  }
+  let resolvedRedis: ResolvedRevocationOptions['redis'];
+  if (redis !== undefined) {
+    const { url, client, keyPrefix = 'jwt-auth:revoked:' } = redis;
+    if ((url === undefined) === (client === undefined)) {
+      throw new JwtAuthOptionsError(
+        'revocation.redis',
+        'JwtAuthModule option "revocation.redis" needs exactly one of "url" and "client"',
+      );
+    }
+    if (
+      url !== undefined &&
+      (typeof url !== 'string' || !/^rediss?:\/\//.test(url))
+    ) {
+      throw new JwtAuthOptionsError(
+        'revocation.redis.url',
+        'JwtAuthModule option "revocation.redis.url" must be a redis:// or rediss:// URL',
+      );
+    }
+    if (
+      client !== undefined &&
+      typeof (client as Partial<RedisCommandClient>).call !== 'function'
+    ) {
+      throw new JwtAuthOptionsError(
+        'revocation.redis.client',
+        'JwtAuthModule option "revocation.redis.client" must be a Redis client with call() (ioredis)',
+      );
+    }
+    if (typeof keyPrefix !== 'string') {
+      throw new JwtAuthOptionsError(
+        'revocation.redis.keyPrefix',
+        'JwtAuthModule option "revocation.redis.keyPrefix" must be a string',
+      );
+    }
+    resolvedRedis = Object.freeze({ url, client, keyPrefix });
+  }
+  if (
+    revocation.failOpen !== undefined &&
+    typeof revocation.failOpen !== 'boolean'
+  ) {
+    throw new JwtAuthOptionsError(
+      'revocation.failOpen',
+      'JwtAuthModule option "revocation.failOpen" must be a boolean',
+    );
+  }
+  return Object.freeze({
+    store,
+    redis: resolvedRedis,
+    maxEntries: wholeNumber(
+      'revocation.maxEntries',
+      revocation.maxEntries ?? 100_000,
+      1,
+      'entries',
+    ),
+    timeout: wholeNumber(
+      'revocation.timeout',
+      revocation.timeout ?? 250,
+      1,
+      'milliseconds',
+    ),
+    failOpen: revocation.failOpen ?? false,
+  });
+}
+
+function isRevocationStore(value: unknown): value is RevocationStore {
+  const store = value as Partial<RevocationStore> | null;
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.revokeToken === 'function' &&
+    typeof store.revokeUser === 'function' &&
+    typeof store.lookup === 'function'
+  );
 }
 
 function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {

@@ -8,6 +8,8 @@ import {
 } from './errors/invalid-token.error.js';
 import type { JwtAuthModuleOptions } from './interfaces/jwt-auth-module-options.interface.js';
 import { resolveJwtAuthOptions } from './jwt-auth.options.js';
+import { MemoryRevocationStore } from './revocation/memory-revocation.store.js';
+import { RevocationService } from './revocation/revocation.service.js';
 import { TokenService } from './token.service.js';
 import { TokenVerifier } from './token.verifier.js';
 
@@ -18,7 +20,11 @@ function createService(
   options: Partial<JwtAuthModuleOptions> = {},
 ): TokenService {
   const resolved = resolveJwtAuthOptions({ secret, ...options });
-  return new TokenService(resolved, new TokenVerifier(resolved));
+  const revocation = new RevocationService(
+    { store: new MemoryRevocationStore(1000) },
+    resolved,
+  );
+  return new TokenService(resolved, new TokenVerifier(resolved), revocation);
 }
 
 async function refusalCode(

@@ -11,6 +11,7 @@ import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
+import { RevocationService } from './revocation/revocation.service.js';
 import { TokenVerifier } from './token.verifier.js';
 import { parseUserId } from './user-id.js';
 
@@ -26,6 +27,7 @@ export class TokenService {
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
     private readonly verifier: TokenVerifier,
+    private readonly revocation: RevocationService,
   ) {
     this.encodedHeader = base64UrlJson({ alg: options.algorithm, typ: 'JWT' });
   }
@@ -51,9 +53,13 @@ export class TokenService {
       );
     }
     const expiresIn = options.expiresIn ?? this.options.expiresIn;
-    if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
+    if (
+      !Number.isSafeInteger(expiresIn) ||
+      expiresIn <= 0 ||
+      expiresIn > this.options.expiresIn
+    ) {
       throw new TypeError(
-        'TokenService.sign(): "expiresIn" must be a positive whole number of seconds',
+        `TokenService.sign(): "expiresIn" must be a whole number of seconds from 1 to the module's expiresIn (${this.options.expiresIn})`,
       );
     }
 
@@ -97,10 +103,49 @@ export class TokenService {
   /**
    * Verifies a compact token and returns its user id with its claims.
    *
-   * @throws InvalidTokenError with a stable `code` when the token is refused.
+   * @throws InvalidTokenError with a stable `code` when the token is refused
+   *   (`token_revoked` once revoked).
+   * @throws RevocationUnavailableError when the revocation store cannot say
+   *   (unless `revocation.failOpen`).
    */
   async verify(token: string): Promise<AuthenticatedUser> {
-    return this.verifier.verify(token);
+    const user = this.verifier.verify(token);
+    await this.revocation.assertNotRevoked(user);
+    return user;
+  }
+
+  /**
+   * Revokes a token until it expires: given as its text (verified first, so
+   * that only real tokens take room), or as the `AuthenticatedUser` the
+   * guard put on the request.
+   *
+   * @throws InvalidTokenError for a token that is not valid.
+   * @throws RevocationUnavailableError when the store cannot record it.
+   */
+  async revoke(token: string | AuthenticatedUser): Promise<void> {
+    const user =
+      typeof token === 'string' ? this.verifier.verify(token) : token;
+    await this.revocation.revokeToken(user);
+  }
+
+  /**
+   * Revokes every token of a user issued until now ("log out everywhere",
+   * a password change). Tokens issued in this same second are revoked too:
+   * `iat` has a resolution of one second.
+   *
+   * @throws RevocationUnavailableError when the store cannot record it.
+   */
+  async revokeAllForUser(userId: number): Promise<void> {
+    if (parseUserId(userId) === undefined) {
+      throw new TypeError(
+        'TokenService.revokeAllForUser(): userId must be a non-negative safe integer',
+      );
+    }
+    await this.revocation.revokeUser(
+      userId,
+      Math.floor(Date.now() / 1000),
+      this.options.expiresIn,
+    );
   }
 }
 

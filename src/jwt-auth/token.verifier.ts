@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AccessTokenClaims } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
@@ -117,7 +118,7 @@ export class TokenVerifier {
       this.knownHeaders.add(headerSegment);
     }
 
-    return this.checkClaims(claims, subWritten);
+    return this.checkClaims(token, claims, subWritten);
   }
 
   /** The header checks: the pinned algorithm and no `crit`. */
@@ -145,6 +146,7 @@ export class TokenVerifier {
 
   /** The claim checks, once the signature holds. */
   private checkClaims(
+    token: string,
     claims: Record<string, unknown>,
     subWritten: string | undefined,
   ): AuthenticatedUser {
@@ -158,7 +160,11 @@ export class TokenVerifier {
     }
     const userId = parseUserId(claims.sub, subWritten);
     if (userId === undefined) throw new InvalidTokenError('invalid_subject');
-    return { userId, claims: claims as AccessTokenClaims };
+    return {
+      userId,
+      claims: claims as AccessTokenClaims,
+      tokenId: tokenIdOf(token, claims),
+    };
   }
 }
 
@@ -208,6 +214,13 @@ function decodeJsonObject(
   const scan = scanMembers(text, value, capture);
   if (scan.duplicateNames) throw new InvalidTokenError('token_malformed');
   return { value: value as Record<string, unknown>, captured: scan.captured };
+}
+
+/** `AuthenticatedUser.tokenId`: the `jti`, or a digest of a token that has none. */
+function tokenIdOf(token: string, claims: Record<string, unknown>): string {
+  return typeof claims.jti === 'string' && claims.jti.length > 0
+    ? `jti:${claims.jti}`
+    : `sha256:${createHash('sha256').update(token).digest('base64url')}`;
 }
 
 /**

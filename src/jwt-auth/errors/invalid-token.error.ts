@@ -12,6 +12,8 @@
  * - `claim_missing`: a required claim (`exp`) is absent.
  * - `claim_mismatch`: `iss` or `aud` is not the configured one.
  * - `invalid_subject`: `sub` is not a canonical user id.
+ * - `token_revoked`: the token, or every token of its user issued until
+ *   then, was revoked.
  */
 export type InvalidTokenCode =
   | 'token_malformed'
@@ -22,7 +24,8 @@ export type InvalidTokenCode =
   | 'token_not_yet_valid'
   | 'claim_missing'
   | 'claim_mismatch'
-  | 'invalid_subject';
+  | 'invalid_subject'
+  | 'token_revoked';
 
 /**
  * A short fixed description per code: the error's message and the
@@ -41,6 +44,7 @@ export const INVALID_TOKEN_DESCRIPTIONS: Readonly<
   claim_missing: 'The access token lacks a required claim',
   claim_mismatch: 'The access token was not issued for this service',
   invalid_subject: 'The access token subject is not a valid user id',
+  token_revoked: 'The access token has been revoked',
 };
 
 /**

@@ -9,4 +9,9 @@ export interface AuthenticatedUser {
   readonly userId: number;
   /** The verified claims. */
   readonly claims: AccessTokenClaims;
+  /**
+   * What revocation knows the token by: `jti:` and its `jti` claim, or, for
+   * a token without one, `sha256:` and the digest of the token's text.
+   */
+  readonly tokenId: string;
 }

@@ -1,4 +1,6 @@
 import type { KeyObject } from 'node:crypto';
+import type { RedisCommandClient } from '../revocation/redis-revocation.store.js';
+import type { RevocationStore } from '../revocation/revocation-store.interface.js';
 
 /**
  * The HMAC algorithms the module signs and verifies with.
@@ -26,7 +28,8 @@ export interface JwtAuthModuleOptions {
   algorithm?: JwtAlgorithm;
 
   /**
-   * Lifetime of an access token, in seconds.
+   * Lifetime of an access token, in seconds: the default, and the longest a
+   * per-token lifetime (`TokenService.sign(claims, { expiresIn })`) may be.
    *
    * @default 86400 (24 hours)
    */
@@ -75,6 +78,12 @@ export interface JwtAuthModuleOptions {
   tokenCacheSize?: number;
 
   /**
+   * Token revocation (logout): where revocations are kept and what a failing
+   * store means. By default, an in-memory store that fails closed.
+   */
+  revocation?: RevocationOptions;
+
+  /**
    * The `realm` of the `WWW-Authenticate` challenge: printable ASCII without
    * `"` or `\`.
    *
@@ -82,6 +91,45 @@ export interface JwtAuthModuleOptions {
    * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
    */
   realm?: string;
+}
+
+/** Where revoked tokens are kept, and what to do when that store fails. */
+export interface RevocationOptions {
+  /**
+   * Keep revocations in Redis, shared by every instance of the application.
+   * Needs the `ioredis` package, loaded only then. Without it, revocations
+   * live in this process's memory.
+   */
+  redis?: {
+    /** A Redis URL (`redis://host:6379/0`); the module opens and closes the connection. */
+    url?: string;
+    /** Or a client of the application's own (an `ioredis` client). */
+    client?: RedisCommandClient;
+    /** Prefix of every key. @default 'jwt-auth:revoked:' */
+    keyPrefix?: string;
+  };
+  /** A store of the application's own; takes precedence over `redis`. */
+  store?: RevocationStore;
+  /**
+   * Capacity of the in-memory store, in entries (revoked tokens plus users).
+   *
+   * @default 100000
+   */
+  maxEntries?: number;
+  /**
+   * How long a check may wait for the store, in milliseconds.
+   *
+   * @default 250
+   */
+  timeout?: number;
+  /**
+   * When the store fails or is too slow: `false` refuses the request with a
+   * 503 and `Retry-After` (fail closed); `true` lets the token through and
+   * logs a warning for each such decision (fail open).
+   *
+   * @default false
+   */
+  failOpen?: boolean;
 }
 
 /** Module definition extras of `forRoot()` and `forRootAsync()`. */

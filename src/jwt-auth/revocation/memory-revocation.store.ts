@@ -1,0 +1,75 @@
+import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
+import type {
+  RevocationState,
+  RevocationStore,
+} from './revocation-store.interface.js';
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * Revocations in this process's memory: the default store. Entries are
+ * dropped once expired, when looked up or when room is needed; there is no
+ * timer per entry. It holds at most `maxEntries` tokens and users: when
+ * full of entries that have not expired, a further revocation fails rather
+ * than forgetting an earlier one.
+ *
+ * It is not shared between instances: behind a load balancer, use Redis.
+ */
+export class MemoryRevocationStore implements RevocationStore {
+  private readonly tokens = new Map<string, number>();
+  private readonly users = new Map<
+    number,
+    { revokedAt: number; expiresAt: number }
+  >();
+
+  constructor(private readonly maxEntries: number) {}
+
+  async revokeToken(tokenId: string, expiresAt: number): Promise<void> {
+    if (!this.tokens.has(tokenId)) this.makeRoom();
+    this.tokens.set(
+      tokenId,
+      Math.max(expiresAt, this.tokens.get(tokenId) ?? 0),
+    );
+  }
+
+  async revokeUser(
+    userId: number,
+    revokedAt: number,
+    expiresAt: number,
+  ): Promise<void> {
+    const previous = this.users.get(userId);
+    if (previous === undefined) this.makeRoom();
+    this.users.set(userId, {
+      revokedAt: Math.max(revokedAt, previous?.revokedAt ?? revokedAt),
+      expiresAt: Math.max(expiresAt, previous?.expiresAt ?? expiresAt),
+    });
+  }
+
+  lookup(tokenId: string, userId: number): RevocationState {
+    const now = nowSeconds();
+    const tokenExpiresAt = this.tokens.get(tokenId);
+    if (tokenExpiresAt !== undefined && tokenExpiresAt <= now)
+      this.tokens.delete(tokenId);
+    const user = this.users.get(userId);
+    if (user !== undefined && user.expiresAt <= now) this.users.delete(userId);
+    return {
+      tokenRevoked: tokenExpiresAt !== undefined && tokenExpiresAt > now,
+      userRevokedAt:
+        user !== undefined && user.expiresAt > now ? user.revokedAt : undefined,
+    };
+  }
+
+  private makeRoom(): void {
+    if (this.tokens.size + this.users.size < this.maxEntries) return;
+    const now = nowSeconds();
+    for (const [id, expiresAt] of this.tokens)
+      if (expiresAt <= now) this.tokens.delete(id);
+    for (const [id, user] of this.users)
+      if (user.expiresAt <= now) this.users.delete(id);
+    if (this.tokens.size + this.users.size >= this.maxEntries) {
+      throw new RevocationUnavailableError(
+        `The in-memory revocation store is full (${this.maxEntries} unexpired entries): raise revocation.maxEntries or use Redis`,
+      );
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type {
+  RevocationState,
+  RevocationStore,
+} from './revocation-store.interface.js';
+
+/**
+ * The one method the Redis store needs of a client; an `ioredis` client has
+ * it.
+ */
+export interface RedisCommandClient {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/**
+ * Revocations in Redis, shared by every instance of the application: a key
+ * per revoked token and per user revoked all at once, each expiring
+ * (`EXAT`) when the tokens it covers expire. A check is one `MGET`.
+ */
+export class RedisRevocationStore implements RevocationStore {
+  constructor(
+    private readonly client: RedisCommandClient,
+    private readonly keyPrefix: string,
+  ) {}
+
+  async revokeToken(tokenId: string, expiresAt: number): Promise<void> {
+    await this.client.call(
+      'SET',
+      this.tokenKey(tokenId),
+      '1',
+      'EXAT',
+      expiresAt,
+    );
+  }
+
+  async revokeUser(
+    userId: number,
+    revokedAt: number,
+    expiresAt: number,
+  ): Promise<void> {
+    // Never move a user's cutoff back, whoever writes last.
+    await this.client.call(
+      'EVAL',
+      "local current = tonumber(redis.call('GET', KEYS[1]) or '0') if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2]) end return 1",
+      1,
+      this.userKey(userId),
+      revokedAt,
+      expiresAt,
+    );
+  }
+
+  async lookup(tokenId: string, userId: number): Promise<RevocationState> {
+    const values = (await this.client.call(
+      'MGET',
+      this.tokenKey(tokenId),
+      this.userKey(userId),
+    )) as [string | null, string | null] | undefined;
+    const userRevokedAt = values?.[1] == null ? undefined : Number(values[1]);
+    return {
+      tokenRevoked: values?.[0] != null,
+      userRevokedAt: Number.isFinite(userRevokedAt) ? userRevokedAt : undefined,
+    };
+  }
+
+  private tokenKey(tokenId: string): string {
+    return `${this.keyPrefix}token:${tokenId}`;
+  }
+
+  private userKey(userId: number): string {
+    return `${this.keyPrefix}user:${userId}`;
+  }
+}

@@ -1,0 +1,42 @@
+/** What a store knows of one token, from one lookup. */
+export interface RevocationState {
+  /** Whether this token was revoked. */
+  readonly tokenRevoked: boolean;
+  /**
+   * When the user's tokens were last revoked all at once: every token of
+   * theirs issued at or before it (`iat`, NumericDate seconds) is refused.
+   */
+  readonly userRevokedAt: number | undefined;
+}
+
+/**
+ * Where revocations are kept. The module ships an in-memory store (one
+ * process) and a Redis store (shared by every instance); an application may
+ * bring its own.
+ *
+ * Times are NumericDate seconds (RFC 7519 2). A store may forget an entry
+ * once its `expiresAt` has passed: the token is expired by then anyway.
+ */
+export interface RevocationStore {
+  /** Records that the token known as `tokenId` is revoked, until `expiresAt`. */
+  revokeToken(tokenId: string, expiresAt: number): Promise<void>;
+
+  /**
+   * Records that every token of `userId` issued at or before `revokedAt` is
+   * revoked, until `expiresAt` (when the last of them expires).
+   */
+  revokeUser(
+    userId: number,
+    revokedAt: number,
+    expiresAt: number,
+  ): Promise<void>;
+
+  /**
+   * Looks both up at once (one round trip for a remote store). May answer
+   * synchronously.
+   */
+  lookup(
+    tokenId: string,
+    userId: number,
+  ): RevocationState | Promise<RevocationState>;
+}
