@@ -8,6 +8,11 @@ import { bearerChallenge } from '../src/jwt-auth/index.js';
 import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
 import { hostileCases } from './support/hostile-cases.js';
 import { rawGet } from './support/raw-http.js';
+import {
+  redisUnavailableReason,
+  startTestRedis,
+  type TestRedis,
+} from './support/redis.js';
 import { findSeedPython, Seed } from './support/seed.js';
 
 /**
@@ -149,6 +154,72 @@ describe('the built demo process', () => {
       expect(demo.output()).not.toMatch(/eyJ[A-Za-z0-9_-]+/);
     });
   });
+
+  (redisUnavailableReason() === undefined ? describe : describe.skip)(
+    'two processes sharing one Redis (REDIS_URL)',
+    () => {
+      let redis: TestRedis;
+      const demos: DemoProcess[] = [];
+      const urls: string[] = [];
+      const secret = randomBytes(32).toString('base64url');
+
+      beforeAll(async () => {
+        redis = await startTestRedis();
+        for (const adapter of ADAPTERS) {
+          const demo = startDemo({
+            JWT_SECRET: secret,
+            REDIS_URL: redis.url,
+            HTTP_ADAPTER: adapter,
+          });
+          demos.push(demo);
+          urls.push(await listeningUrl(demo));
+        }
+      });
+
+      afterAll(async () => {
+        for (const demo of demos) {
+          demo.child.kill('SIGTERM');
+          await exitOf(demo);
+        }
+        await redis.stop().catch(() => undefined);
+      });
+
+      it('logs in on one, is served by both, logs out on one, is refused by both', async () => {
+        const login = await fetch(`${urls[0]}/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            username: 'alice',
+            password: 'alice-password',
+          }),
+        });
+        const { access_token: token } = (await login.json()) as {
+          access_token: string;
+        };
+        const auth = { Authorization: `Bearer ${token}` };
+        for (const url of urls) {
+          expect((await fetch(`${url}/me`, { headers: auth })).status).toBe(
+            200,
+          );
+        }
+        expect(
+          (
+            await fetch(`${urls[0]}/auth/logout`, {
+              method: 'POST',
+              headers: auth,
+            })
+          ).status,
+        ).toBe(204);
+        for (const url of urls) {
+          const me = await fetch(`${url}/me`, { headers: auth });
+          expect(me.status).toBe(401);
+          expect(me.headers.get('www-authenticate')).toContain(
+            'The access token has been revoked',
+          );
+        }
+      });
+    },
+  );
 
   it('outside production without JWT_SECRET, warns that tokens die with the process', async () => {
     const demo = startDemo({ NODE_ENV: 'development' });

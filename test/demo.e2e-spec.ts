@@ -119,6 +119,25 @@ describe.each(ADAPTERS)('the demo app (%s)', (adapter) => {
     expect(response.status).toBe(400);
   });
 
+  it('logs out: the token is then refused as revoked', async () => {
+    const response = await login({ username: 'bob', password: 'bob-password' });
+    const token = (response.body as { access_token: string }).access_token;
+    const auth = { Authorization: `Bearer ${token}` };
+    expect((await http(app).get('/me').set(auth)).status).toBe(200);
+    expect((await http(app).post('/auth/logout').set(auth)).status).toBe(204);
+    expectRefusal(
+      await http(app).get('/me').set(auth),
+      realm,
+      'The access token has been revoked',
+    );
+    expectRefusal(
+      await http(app).post('/auth/logout').set(auth),
+      realm,
+      'The access token has been revoked',
+    );
+    expectRefusal(await http(app).post('/auth/logout'), realm);
+  });
+
   it('refuses /me without a token, and with an expired one', async () => {
     expectRefusal(await http(app).get('/me'), realm);
     const expired = forgeToken({

@@ -1,0 +1,377 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Req,
+  type INestApplication,
+} from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  CurrentUser,
+  JwtAuthModule,
+  MemoryRevocationStore,
+  RedisRevocationStore,
+  RevocationUnavailableError,
+  TokenService,
+  type AuthenticatedUser,
+  type JwtAuthModuleOptions,
+  type RevocationStore,
+} from '../src/jwt-auth/index.js';
+import { ADAPTERS, expectRefusal, http, startApp } from './support/app.js';
+import { CapturingLogger } from './support/capturing-logger.js';
+import { nowSeconds } from './support/jws.js';
+import {
+  redisUnavailableReason,
+  startTestRedis,
+  type TestRedis,
+} from './support/redis.js';
+import { revocationStoreContract } from './support/revocation-store.contract.js';
+
+const REVOKED = 'The access token has been revoked';
+
+@Controller()
+class AccountController {
+  constructor(private readonly tokens: TokenService) {}
+
+  @Get('me')
+  me(@CurrentUser() userId: number): { userId: number } {
+    return { userId };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() request: { user: AuthenticatedUser }): Promise<void> {
+    await this.tokens.revoke(request.user);
+  }
+}
+
+function appWith(
+  options: Partial<JwtAuthModuleOptions>,
+  adapter: (typeof ADAPTERS)[number],
+  logger?: CapturingLogger,
+) {
+  return startApp(
+    {
+      imports: [
+        JwtAuthModule.forRoot({
+          secret: randomBytes(32).toString('base64url'),
+          globalGuard: true,
+          ...options,
+        }),
+      ],
+      controllers: [AccountController],
+    },
+    adapter,
+    logger ?? false,
+  );
+}
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('MemoryRevocationStore', () => {
+  revocationStoreContract(() => new MemoryRevocationStore(1000));
+
+  it('refuses a revocation when full of unexpired entries, rather than forget one', async () => {
+    const store = new MemoryRevocationStore(2);
+    await store.revokeToken('jti:a', nowSeconds() + 60);
+    await store.revokeUser(1, nowSeconds(), nowSeconds() + 60);
+    await expect(
+      store.revokeToken('jti:b', nowSeconds() + 60),
+    ).rejects.toBeInstanceOf(RevocationUnavailableError);
+    expect(store.lookup('jti:a', 1)).toEqual({
+      tokenRevoked: true,
+      userRevokedAt: nowSeconds(),
+    });
+  });
+
+  it('makes room by dropping expired entries', async () => {
+    const store = new MemoryRevocationStore(1);
+    await store.revokeToken('jti:a', nowSeconds() - 1);
+    await store.revokeToken('jti:b', nowSeconds() + 60);
+    expect(store.lookup('jti:b', 1).tokenRevoked).toBe(true);
+  });
+});
+
+describe.each(ADAPTERS)(
+  'revocation with the in-memory store (%s)',
+  (adapter) => {
+    let app: INestApplication;
+    let tokens: TokenService;
+
+    beforeAll(async () => {
+      app = await appWith({}, adapter);
+      tokens = app.get(TokenService);
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('refuses a token once logged out, even one already verified and cached', async () => {
+      const token = await tokens.sign({ sub: 5 });
+      const other = await tokens.sign({ sub: 5 });
+      expect((await http(app).get('/me').set(bearer(token))).status).toBe(200);
+      expect((await http(app).post('/logout').set(bearer(token))).status).toBe(
+        204,
+      );
+      expectRefusal(
+        await http(app).get('/me').set(bearer(token)),
+        'api',
+        REVOKED,
+      );
+      await expect(tokens.verify(token)).rejects.toMatchObject({
+        code: 'token_revoked',
+      });
+      // Another token of the same user is untouched.
+      expect((await http(app).get('/me').set(bearer(other))).status).toBe(200);
+    });
+
+    it('revokes a token given as its text', async () => {
+      const token = await tokens.sign({ sub: 6 });
+      await tokens.revoke(token);
+      expectRefusal(
+        await http(app).get('/me').set(bearer(token)),
+        'api',
+        REVOKED,
+      );
+      await expect(tokens.revoke('not-a-token')).rejects.toMatchObject({
+        code: 'token_malformed',
+      });
+    });
+
+    it('logs a user out everywhere: tokens issued until then are refused, later ones accepted', async () => {
+      const before = [
+        await tokens.sign({ sub: 7 }),
+        await tokens.sign({ sub: 7 }),
+      ];
+      const someoneElse = await tokens.sign({ sub: 8 });
+      await tokens.revokeAllForUser(7);
+      for (const token of before)
+        expectRefusal(
+          await http(app).get('/me').set(bearer(token)),
+          'api',
+          REVOKED,
+        );
+      expect((await http(app).get('/me').set(bearer(someoneElse))).status).toBe(
+        200,
+      );
+      // iat has a resolution of a second: a token from the next second is new.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const after = await tokens.sign({ sub: 7 });
+      expect((await http(app).get('/me').set(bearer(after))).body).toEqual({
+        userId: 7,
+      });
+    });
+  },
+);
+
+/** A store that cannot answer: it fails, or never answers. */
+const brokenStore = (mode: 'fails' | 'hangs'): RevocationStore => ({
+  revokeToken: () => Promise.resolve(),
+  revokeUser: () => Promise.resolve(),
+  lookup: () =>
+    mode === 'fails'
+      ? Promise.reject(new Error('connection refused'))
+      : new Promise(() => undefined),
+});
+
+describe.each(ADAPTERS)(
+  'when the revocation store cannot answer (%s)',
+  (adapter) => {
+    it.each(['fails', 'hangs'] as const)(
+      'fails closed when it %s: 503 with Retry-After, within the timeout',
+      async (mode) => {
+        const app = await appWith(
+          { revocation: { store: brokenStore(mode), timeout: 100 } },
+          adapter,
+        );
+        try {
+          const token = await app.get(TokenService).sign({ sub: 1 });
+          const started = Date.now();
+          const response = await http(app).get('/me').set(bearer(token));
+          expect(Date.now() - started).toBeLessThan(1000);
+          expect(response.status).toBe(503);
+          expect(response.headers['retry-after']).toBe('1');
+          expect(response.body).toEqual({
+            statusCode: 503,
+            message: 'The token revocation status is unavailable',
+            error: 'Service Unavailable',
+          });
+          // Still up: an open route and a missing token answer as usual.
+          expectRefusal(await http(app).get('/me'), 'api');
+        } finally {
+          await app.close();
+        }
+      },
+    );
+
+    it('fails open when asked to, logging each decision', async () => {
+      const logger = new CapturingLogger();
+      const app = await appWith(
+        { revocation: { store: brokenStore('fails'), failOpen: true } },
+        adapter,
+        logger,
+      );
+      try {
+        const token = await app.get(TokenService).sign({ sub: 3 });
+        for (let i = 0; i < 2; i++) {
+          expect((await http(app).get('/me').set(bearer(token))).body).toEqual({
+            userId: 3,
+          });
+        }
+        const decisions = logger.entries.filter((entry) =>
+          entry.message.includes('revocation.failOpen'),
+        );
+        expect(decisions.map((entry) => entry.level)).toEqual(['warn', 'warn']);
+      } finally {
+        await app.close();
+      }
+    });
+  },
+);
+
+const redisReason = redisUnavailableReason();
+if (redisReason !== undefined) {
+  if (process.env.CI) {
+    describe('revocation with Redis', () => {
+      it('needs a Redis server under CI', () => {
+        throw new Error(`Redis suite: ${redisReason}`);
+      });
+    });
+  } else {
+    console.warn(`SKIPPED: the Redis revocation suite: ${redisReason}.`);
+    describe.skip(`revocation with Redis (skipped: ${redisReason})`, () => {
+      it('runs against a real Redis', () => undefined);
+    });
+  }
+} else {
+  describe('revocation with Redis', () => {
+    let redis: TestRedis;
+    let client: Redis;
+    const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+
+    beforeAll(async () => {
+      redis = await startTestRedis();
+      client = new Redis(redis.url);
+    });
+
+    afterAll(async () => {
+      client.disconnect();
+      await redis.stop().catch(() => undefined);
+    });
+
+    describe('RedisRevocationStore', () => {
+      revocationStoreContract(
+        () => new RedisRevocationStore(client, keyPrefix),
+      );
+    });
+
+    describe.each(ADAPTERS)(
+      'two instances sharing one Redis (%s)',
+      (adapter) => {
+        const secret = randomBytes(32).toString('base64url');
+        const apps: INestApplication[] = [];
+
+        beforeAll(async () => {
+          for (let i = 0; i < 2; i++) {
+            apps.push(
+              await appWith(
+                {
+                  secret,
+                  revocation: { redis: { url: redis.url, keyPrefix } },
+                },
+                adapter,
+              ),
+            );
+          }
+        });
+
+        afterAll(async () => {
+          await Promise.all(apps.map((app) => app.close()));
+        });
+
+        it('refuses on one instance a token logged out on the other', async () => {
+          const token = await apps[0].get(TokenService).sign({ sub: 11 });
+          for (const app of apps)
+            expect((await http(app).get('/me').set(bearer(token))).status).toBe(
+              200,
+            );
+          expect(
+            (await http(apps[0]).post('/logout').set(bearer(token))).status,
+          ).toBe(204);
+          for (const app of apps)
+            expectRefusal(
+              await http(app).get('/me').set(bearer(token)),
+              'api',
+              REVOKED,
+            );
+        });
+
+        it('logs a user out everywhere from either instance', async () => {
+          const token = await apps[1].get(TokenService).sign({ sub: 12 });
+          await apps[1].get(TokenService).revokeAllForUser(12);
+          for (const app of apps)
+            expectRefusal(
+              await http(app).get('/me').set(bearer(token)),
+              'api',
+              REVOKED,
+            );
+        });
+      },
+    );
+
+    (process.env.REDIS_URL ? describe.skip : describe)(
+      'Redis going away and coming back',
+      () => {
+        it.each(ADAPTERS)(
+          'answers 503 within the bound while it is down, and 200 again once it is back (%s)',
+          async (adapter) => {
+            const app = await appWith(
+              {
+                revocation: {
+                  redis: { url: redis.url, keyPrefix },
+                  timeout: 250,
+                },
+              },
+              adapter,
+            );
+            try {
+              const token = await app.get(TokenService).sign({ sub: 21 });
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
+
+              await redis.stop();
+              for (let i = 0; i < 5; i++) {
+                const started = Date.now();
+                const response = await http(app).get('/me').set(bearer(token));
+                expect(Date.now() - started).toBeLessThan(1000);
+                expect(response.status).toBe(503);
+                expect(response.headers['retry-after']).toBe('1');
+              }
+              expect((await http(app).get('/me')).status).toBe(401);
+
+              await redis.start();
+              let status = 0;
+              for (
+                let waited = 0;
+                waited < 10_000 && status !== 200;
+                waited += 200
+              ) {
+                await new Promise((resolve) => setTimeout(resolve, 200));
+                status = (await http(app).get('/me').set(bearer(token))).status;
+              }
+              expect(status).toBe(200);
+            } finally {
+              await app.close();
+            }
+          },
+          30_000,
+        );
+      },
+    );
+  });
+}

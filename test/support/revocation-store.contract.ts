@@ -1,0 +1,73 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import type { RevocationStore } from '../../src/jwt-auth/index.js';
+import { nowSeconds } from './jws.js';
+
+/**
+ * What every RevocationStore must do; run against each store the module
+ * ships. `fresh` gives an empty store (or one with keys no other test uses).
+ */
+export function revocationStoreContract(
+  fresh: () => RevocationStore | Promise<RevocationStore>,
+): void {
+  describe('the RevocationStore contract', () => {
+    let store: RevocationStore;
+    let id = 0;
+    const unique = () => `jti:contract-${Date.now()}-${++id}`;
+    const userId = () => 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
+
+    beforeEach(async () => {
+      store = await fresh();
+    });
+
+    it('knows nothing of a token or user it was not told of', async () => {
+      await expect(
+        Promise.resolve(store.lookup(unique(), userId())),
+      ).resolves.toEqual({
+        tokenRevoked: false,
+        userRevokedAt: undefined,
+      });
+    });
+
+    it('reports a revoked token until it expires, and only that token', async () => {
+      const revoked = unique();
+      const user = userId();
+      await store.revokeToken(revoked, nowSeconds() + 60);
+      expect(await store.lookup(revoked, user)).toEqual({
+        tokenRevoked: true,
+        userRevokedAt: undefined,
+      });
+      expect((await store.lookup(unique(), user)).tokenRevoked).toBe(false);
+    });
+
+    it('forgets a token once its expiry has passed', async () => {
+      const revoked = unique();
+      await store.revokeToken(revoked, nowSeconds() + 1);
+      expect((await store.lookup(revoked, userId())).tokenRevoked).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await store.lookup(revoked, userId())).tokenRevoked).toBe(false);
+    });
+
+    it("reports a user's cutoff, and never moves it back", async () => {
+      const user = userId();
+      const now = nowSeconds();
+      await store.revokeUser(user, now, now + 60);
+      expect((await store.lookup(unique(), user)).userRevokedAt).toBe(now);
+      await store.revokeUser(user, now - 30, now + 60);
+      expect((await store.lookup(unique(), user)).userRevokedAt).toBe(now);
+      await store.revokeUser(user, now + 5, now + 60);
+      expect((await store.lookup(unique(), user)).userRevokedAt).toBe(now + 5);
+      expect(
+        (await store.lookup(unique(), userId())).userRevokedAt,
+      ).toBeUndefined();
+    });
+
+    it("forgets a user's cutoff once it has expired", async () => {
+      const user = userId();
+      await store.revokeUser(user, nowSeconds(), nowSeconds() + 1);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect(
+        (await store.lookup(unique(), user)).userRevokedAt,
+      ).toBeUndefined();
+    });
+  });
+}
