@@ -3,6 +3,10 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runHttp, type HttpResult } from './http.js';
 import { runMemory, type MemoryResult } from './memory.js';
+import {
+  redisUnavailableReason,
+  startTestRedis,
+} from '../test/support/redis.js';
 import { runMicro, type MicroResult } from './micro.js';
 
 const { values: args } = parseArgs({
@@ -47,6 +51,32 @@ if (!skip.has('http')) {
       seconds,
       connections: Number(args.connections),
     });
+  }
+}
+if (!skip.has('http') && !skip.has('redis')) {
+  const reason = redisUnavailableReason();
+  if (reason === undefined) {
+    const redis = await startTestRedis();
+    try {
+      for (const adapter of ['express', 'fastify'] as const) {
+        results.http ??= {};
+        results.http[`${adapter}, Redis revocation store`] = await runHttp(
+          adapter,
+          {
+            rounds,
+            seconds,
+            connections: Number(args.connections),
+            env: { REDIS_URL: redis.url },
+          },
+        );
+      }
+    } finally {
+      await redis.stop().catch(() => undefined);
+    }
+  } else {
+    process.stdout.write(
+      `\nHTTP with the Redis revocation store: skipped (${reason})\n`,
+    );
   }
 }
 if (!skip.has('memory'))
