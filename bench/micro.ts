@@ -49,6 +49,11 @@ export async function runMicro(
     },
   );
   const service = app.get(TokenService);
+  const uncached = await NestFactory.createApplicationContext(
+    JwtAuthModule.forRoot({ secret, tokenCacheSize: 0 }),
+    { logger: false },
+  );
+  const serviceWithoutCache = uncached.get(TokenService);
   // More distinct tokens than the cache holds: every "fresh" call misses.
   const fresh = await Promise.all(
     Array.from({ length: 30_000 }, (_, i) => service.sign({ sub: i })),
@@ -66,6 +71,12 @@ export async function runMicro(
   > = [
     ['TokenService.sign', fresh, () => service.sign({ sub: 42 }), 1],
     ['TokenService.verify, fresh token', fresh, (t) => service.verify(t), 1],
+    [
+      'TokenService.verify, fresh token, cache off',
+      fresh,
+      (t) => serviceWithoutCache.verify(t),
+      1,
+    ],
     [
       'TokenService.verify, repeated token',
       repeated,
@@ -96,6 +107,7 @@ export async function runMicro(
     }
   }
   await app.close();
+  await uncached.close();
 
   const ops = Object.fromEntries(
     [...samples].map(([name, values]) => [name, Math.round(median(values))]),
@@ -109,9 +121,13 @@ export async function runMicro(
       ops['TokenService.verify, repeated token'],
       ops['jsonwebtoken.verify, string secret'],
     ),
-    'floor / verify fresh (time per token)': ratio(
+    'verify fresh, time per token / floor': ratio(
       ops['node:crypto HMAC check (floor)'],
       ops['TokenService.verify, fresh token'],
+    ),
+    'verify fresh with the cache off, time per token / floor': ratio(
+      ops['node:crypto HMAC check (floor)'],
+      ops['TokenService.verify, fresh token, cache off'],
     ),
   };
 
