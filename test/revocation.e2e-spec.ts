@@ -5,13 +5,17 @@ import {
   HttpCode,
   Post,
   Req,
+  UseGuards,
   type INestApplication,
 } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
 import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   CurrentUser,
+  JWT_AUTH_STRATEGY,
   JwtAuthModule,
+  Public,
   MemoryRevocationStore,
   RedisRevocationStore,
   RevocationUnavailableError,
@@ -45,6 +49,13 @@ class AccountController {
   @HttpCode(204)
   async logout(@Req() request: { user: AuthenticatedUser }): Promise<void> {
     await this.tokens.revoke(request.user);
+  }
+
+  @Public()
+  @UseGuards(AuthGuard(JWT_AUTH_STRATEGY))
+  @Get('passport')
+  passport(@Req() request: { user: AuthenticatedUser }): { userId: number } {
+    return { userId: request.user.userId };
   }
 }
 
@@ -168,20 +179,22 @@ describe.each(ADAPTERS)(
   },
 );
 
-/** A store that cannot answer: it fails, or never answers. */
-const brokenStore = (mode: 'fails' | 'hangs'): RevocationStore => ({
-  revokeToken: () => Promise.resolve(),
+/** A store that cannot answer: it fails, never answers, or answers with a thenable that never settles. */
+const brokenStore = (mode: 'fails' | 'hangs' | 'stalls'): RevocationStore => ({
+  revokeToken: () => Promise.reject(new Error('connection refused')),
   revokeUser: () => Promise.resolve(),
   lookup: () =>
     mode === 'fails'
       ? Promise.reject(new Error('connection refused'))
-      : new Promise(() => undefined),
+      : mode === 'hangs'
+        ? new Promise(() => undefined)
+        : ({ then: () => undefined } as unknown as Promise<never>),
 });
 
 describe.each(ADAPTERS)(
   'when the revocation store cannot answer (%s)',
   (adapter) => {
-    it.each(['fails', 'hangs'] as const)(
+    it.each(['fails', 'hangs', 'stalls'] as const)(
       'fails closed when it %s: 503 with Retry-After, within the timeout',
       async (mode) => {
         const app = await appWith(
@@ -326,6 +339,51 @@ if (redisReason !== undefined) {
     (process.env.REDIS_URL ? describe.skip : describe)(
       'Redis going away and coming back',
       () => {
+        it.each(ADAPTERS)(
+          'answers 503 at the timeout while it is frozen, and 200 once it thaws (%s)',
+          async (adapter) => {
+            const app = await appWith(
+              {
+                revocation: {
+                  redis: { url: redis.url, keyPrefix },
+                  timeout: 200,
+                },
+              },
+              adapter,
+            );
+            try {
+              const token = await app.get(TokenService).sign({ sub: 22 });
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
+              redis.pause();
+              try {
+                const started = Date.now();
+                const response = await http(app).get('/me').set(bearer(token));
+                const elapsed = Date.now() - started;
+                expect(response.status).toBe(503);
+                expect(elapsed).toBeGreaterThanOrEqual(190);
+                expect(elapsed).toBeLessThan(1000);
+              } finally {
+                redis.resume();
+              }
+              let status = 0;
+              for (
+                let waited = 0;
+                waited < 10_000 && status !== 200;
+                waited += 200
+              ) {
+                await new Promise((resolve) => setTimeout(resolve, 200));
+                status = (await http(app).get('/me').set(bearer(token))).status;
+              }
+              expect(status).toBe(200);
+            } finally {
+              await app.close();
+            }
+          },
+          30_000,
+        );
+
         it.each(ADAPTERS)(
           'answers 503 within the bound while it is down, and 200 again once it is back (%s)',
           async (adapter) => {

@@ -228,6 +228,7 @@ function resolveRevocation(
       revocation.timeout ?? 250,
       1,
       'milliseconds',
+      60_000,
     ),
     failOpen: revocation.failOpen ?? false,
   });
@@ -281,18 +282,27 @@ function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {
   return key;
 }
 
-/** A safe integer of at least `minimum` (0 or 1), or an error naming the option and unit. */
+/**
+ * A safe integer of at least `minimum` (0 or 1) and at most `maximum`, or an
+ * error naming the option and unit.
+ */
 function wholeNumber(
   option: string,
   value: unknown,
   minimum: 0 | 1,
   unit: string,
+  maximum = Number.MAX_SAFE_INTEGER,
 ): number {
-  if (!Number.isSafeInteger(value) || (value as number) < minimum) {
+  if (
+    !Number.isSafeInteger(value) ||
+    (value as number) < minimum ||
+    (value as number) > maximum
+  ) {
     const kind = minimum === 0 ? 'non-negative' : 'positive';
+    const bound = maximum < Number.MAX_SAFE_INTEGER ? ` up to ${maximum}` : '';
     throw new JwtAuthOptionsError(
       option,
-      `JwtAuthModule option "${option}" must be a ${kind} whole number of ${unit}`,
+      `JwtAuthModule option "${option}" must be a ${kind} whole number of ${unit}${bound}`,
     );
   }
   return value as number;

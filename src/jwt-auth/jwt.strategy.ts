@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import { bearerChallenge } from './bearer-challenge.js';
@@ -7,6 +7,7 @@ import {
   type RequestWithHeaders,
 } from './bearer-token.extractor.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
+import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import {
   InjectJwtAuthOptions,
@@ -44,10 +45,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
     }
     this.validate(token).then(
       (user) => this.success(user),
-      (error: unknown) =>
-        error instanceof InvalidTokenError
-          ? this.fail(bearerChallenge(this.options.realm, error.code), 401)
-          : this.error(error as Error),
+      (error: unknown) => {
+        if (error instanceof InvalidTokenError) {
+          this.fail(bearerChallenge(this.options.realm, error.code), 401);
+        } else if (error instanceof RevocationUnavailableError) {
+          this.error(
+            new ServiceUnavailableException(
+              'The token revocation status is unavailable',
+            ),
+          );
+        } else {
+          this.error(error as Error);
+        }
+      },
     );
   }
 

@@ -136,16 +136,12 @@ export class TokenService {
    * @throws RevocationUnavailableError when the store cannot record it.
    */
   async revokeAllForUser(userId: number): Promise<void> {
-    if (parseUserId(userId) === undefined) {
+    if (typeof userId !== 'number' || parseUserId(userId) === undefined) {
       throw new TypeError(
         'TokenService.revokeAllForUser(): userId must be a non-negative safe integer',
       );
     }
-    await this.revocation.revokeUser(
-      userId,
-      Math.floor(Date.now() / 1000),
-      this.options.expiresIn,
-    );
+    await this.revocation.revokeUser(userId);
   }
 }
 

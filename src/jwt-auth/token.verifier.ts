@@ -133,15 +133,31 @@ export class TokenVerifier {
   }
 
   /** `nbf` and `exp` against the clock, with the tolerance; `exp` is required. */
-  private checkTimes(claims: { exp?: unknown; nbf?: unknown }): void {
+  private checkTimes(claims: {
+    exp?: unknown;
+    nbf?: unknown;
+    iat?: unknown;
+  }): void {
     const now = Math.floor(Date.now() / 1000);
-    const tolerance = this.options.clockTolerance;
-    const { exp, nbf } = claims as { exp?: number; nbf?: number };
+    const { clockTolerance: tolerance, expiresIn: longest } = this.options;
+    const { exp, nbf, iat } = claims as {
+      exp?: number;
+      nbf?: number;
+      iat?: number;
+    };
     if (nbf !== undefined && nbf > now + tolerance) {
       throw new InvalidTokenError('token_not_yet_valid');
     }
     if (exp === undefined) throw new InvalidTokenError('claim_missing');
     if (now >= exp + tolerance) throw new InvalidTokenError('token_expired');
+    // No token lives longer than expiresIn: that bounds how long a
+    // revocation must be remembered.
+    if (
+      exp - now > longest + tolerance ||
+      (iat !== undefined && exp - iat > longest + tolerance)
+    ) {
+      throw new InvalidTokenError('token_lifetime_exceeded');
+    }
   }
 
   /** The claim checks, once the signature holds. */
@@ -160,11 +176,13 @@ export class TokenVerifier {
     }
     const userId = parseUserId(claims.sub, subWritten);
     if (userId === undefined) throw new InvalidTokenError('invalid_subject');
-    return {
+    // Frozen: the cache hands this very object to every request that
+    // presents the token again.
+    return Object.freeze({
       userId,
-      claims: claims as AccessTokenClaims,
+      claims: deepFreeze(claims) as AccessTokenClaims,
       tokenId: tokenIdOf(token, claims),
-    };
+    });
   }
 }
 
@@ -214,6 +232,14 @@ function decodeJsonObject(
   const scan = scanMembers(text, value, capture);
   if (scan.duplicateNames) throw new InvalidTokenError('token_malformed');
   return { value: value as Record<string, unknown>, captured: scan.captured };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** `AuthenticatedUser.tokenId`: the `jti`, or a digest of a token that has none. */

@@ -77,7 +77,10 @@ const notANumber = fc.jsonValue().filter((value) => typeof value !== 'number');
 /** Random claim sets, each to be signed with the right key. */
 export function claimSets(): fc.Arbitrary<Record<string, unknown>> {
   const now = nowSeconds();
-  const future = fc.integer({ min: now + 60, max: now + 10 ** 8 });
+  // Within the demo's 24-hour lifetime, and beyond it.
+  const future = fc.integer({ min: now + 60, max: now + 80_000 });
+  const farFuture = fc.integer({ min: now + 90_000, max: now + 10 ** 8 });
+  const recent = fc.integer({ min: now - 3600, max: now - 60 });
   const past = fc.integer({ min: -(10 ** 8), max: now - 60 });
   const sub = fc.oneof(
     { arbitrary: fc.nat({ max: Number.MAX_SAFE_INTEGER }), weight: 4 },
@@ -96,10 +99,14 @@ export function claimSets(): fc.Arbitrary<Record<string, unknown>> {
   // Mostly valid values, so that both verdicts are common.
   const time = (valid: fc.Arbitrary<number>) =>
     fc.option(
-      fc.oneof({ arbitrary: valid, weight: 8 }, past, future, notANumber),
-      {
-        nil: undefined,
-      },
+      fc.oneof(
+        { arbitrary: valid, weight: 8 },
+        past,
+        future,
+        farFuture,
+        notANumber,
+      ),
+      { nil: undefined },
     );
   return fc
     .record(
@@ -107,7 +114,7 @@ export function claimSets(): fc.Arbitrary<Record<string, unknown>> {
         sub: fc.option(sub, { nil: undefined }),
         exp: time(future),
         nbf: time(past),
-        iat: time(past),
+        iat: time(recent),
         extra: fc.dictionary(
           fc
             .string({ minLength: 1, maxLength: 10 })
@@ -135,8 +142,9 @@ export const signClaims = (
 
 /**
  * The user these claims authenticate, by the rules written out afresh: a
- * number exp in the future, nbf and iat numbers when present, nbf not in
- * the future, a canonical non-negative safe integer sub, a token within 8 KiB.
+ * number exp in the future, at most 24 hours from now and from iat, nbf and
+ * iat numbers when present, nbf not in the future, a canonical non-negative
+ * safe integer sub, a token within 8 KiB.
  */
 export function expectedUserFromClaims(
   claims: Record<string, unknown>,
@@ -150,6 +158,9 @@ export function expectedUserFromClaims(
   >;
   if (token.length > 8192) return undefined;
   if (typeof exp !== 'number' || !(exp > now)) return undefined;
+  // No token may live longer than the demo's expiresIn, 24 hours.
+  if (exp - Math.floor(now) > 86_400) return undefined;
+  if (typeof iat === 'number' && exp - iat > 86_400) return undefined;
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now))
     return undefined;
   if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat)))

@@ -9,6 +9,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connected, but silent. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
 }
 
 /** Why the Redis suites cannot run here, or `undefined` when they can. */
@@ -51,11 +55,16 @@ async function ping(port: number): Promise<boolean> {
 export async function startTestRedis(): Promise<TestRedis> {
   if (process.env.REDIS_URL) {
     const url = process.env.REDIS_URL;
-    const cannot = () =>
-      Promise.reject(
-        new Error('a server from REDIS_URL cannot be stopped by the tests'),
-      );
-    return { url, stop: cannot, start: cannot };
+    const cannot = () => {
+      throw new Error('a server from REDIS_URL cannot be stopped by the tests');
+    };
+    return {
+      url,
+      stop: () => Promise.resolve().then(cannot),
+      start: () => Promise.resolve().then(cannot),
+      pause: cannot,
+      resume: cannot,
+    };
   }
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -89,5 +98,11 @@ export async function startTestRedis(): Promise<TestRedis> {
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, stop, start };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+  };
 }

@@ -61,6 +61,15 @@ export function revocationStoreContract(
       ).toBeUndefined();
     });
 
+    it("keeps a user's entry until the later expiry it was given", async () => {
+      const user = userId();
+      const now = nowSeconds();
+      await store.revokeUser(user, now, now + 60);
+      await store.revokeUser(user, now + 5, now + 1);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await store.lookup(unique(), user)).userRevokedAt).toBe(now + 5);
+    });
+
     it("forgets a user's cutoff once it has expired", async () => {
       const user = userId();
       await store.revokeUser(user, nowSeconds(), nowSeconds() + 1);

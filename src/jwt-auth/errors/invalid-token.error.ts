@@ -9,6 +9,8 @@
  * - `invalid_signature`: the signature does not match.
  * - `token_expired`: `exp` is in the past.
  * - `token_not_yet_valid`: `nbf` is in the future.
+ * - `token_lifetime_exceeded`: the token lives longer than the module's
+ *   `expiresIn` (from `iat`, or from now).
  * - `claim_missing`: a required claim (`exp`) is absent.
  * - `claim_mismatch`: `iss` or `aud` is not the configured one.
  * - `invalid_subject`: `sub` is not a canonical user id.
@@ -22,6 +24,7 @@ export type InvalidTokenCode =
   | 'invalid_signature'
   | 'token_expired'
   | 'token_not_yet_valid'
+  | 'token_lifetime_exceeded'
   | 'claim_missing'
   | 'claim_mismatch'
   | 'invalid_subject'
@@ -41,6 +44,8 @@ export const INVALID_TOKEN_DESCRIPTIONS: Readonly<
   invalid_signature: 'The access token signature is invalid',
   token_expired: 'The access token expired',
   token_not_yet_valid: 'The access token is not valid yet',
+  token_lifetime_exceeded:
+    'The access token lives longer than this service allows',
   claim_missing: 'The access token lacks a required claim',
   claim_mismatch: 'The access token was not issued for this service',
   invalid_subject: 'The access token subject is not a valid user id',

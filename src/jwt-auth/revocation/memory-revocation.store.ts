@@ -21,6 +21,8 @@ export class MemoryRevocationStore implements RevocationStore {
     number,
     { revokedAt: number; expiresAt: number }
   >();
+  /** When a full store was last swept for expired entries, in seconds. */
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -62,14 +64,24 @@ export class MemoryRevocationStore implements RevocationStore {
   private makeRoom(): void {
     if (this.tokens.size + this.users.size < this.maxEntries) return;
     const now = nowSeconds();
-    for (const [id, expiresAt] of this.tokens)
-      if (expiresAt <= now) this.tokens.delete(id);
-    for (const [id, user] of this.users)
-      if (user.expiresAt <= now) this.users.delete(id);
+    // A full store is swept at most once a second: sweeping is O(entries).
+    if (now > this.lastSweep) {
+      this.lastSweep = now;
+      this.sweep(now);
+    }
     if (this.tokens.size + this.users.size >= this.maxEntries) {
       throw new RevocationUnavailableError(
         `The in-memory revocation store is full (${this.maxEntries} unexpired entries): raise revocation.maxEntries or use Redis`,
       );
+    }
+  }
+
+  private sweep(now: number): void {
+    for (const [id, expiresAt] of this.tokens) {
+      if (expiresAt <= now) this.tokens.delete(id);
+    }
+    for (const [id, user] of this.users) {
+      if (user.expiresAt <= now) this.users.delete(id);
     }
   }
 }

@@ -3,6 +3,18 @@ import type {
   RevocationStore,
 } from './revocation-store.interface.js';
 
+/** Sets a user's cutoff to the later of the stored and the given one, expiring at the later expiry. */
+const KEEP_LATEST_CUTOFF = `
+local cutoff = math.max(tonumber(redis.call('GET', KEYS[1]) or ARGV[1]), tonumber(ARGV[1]))
+local expiresAt = tonumber(ARGV[2])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then
+  expiresAt = math.max(expiresAt, tonumber(redis.call('TIME')[1]) + ttl)
+end
+redis.call('SET', KEYS[1], cutoff, 'EXAT', expiresAt)
+return 1
+`;
+
 /**
  * The one method the Redis store needs of a client; an `ioredis` client has
  * it.
@@ -37,10 +49,10 @@ export class RedisRevocationStore implements RevocationStore {
     revokedAt: number,
     expiresAt: number,
   ): Promise<void> {
-    // Never move a user's cutoff back, whoever writes last.
+    // Neither the cutoff nor the expiry ever moves back, whoever writes last.
     await this.client.call(
       'EVAL',
-      "local current = tonumber(redis.call('GET', KEYS[1]) or '0') if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[2]) end return 1",
+      KEEP_LATEST_CUTOFF,
       1,
       this.userKey(userId),
       revokedAt,

@@ -75,34 +75,46 @@ export class RevocationService implements OnApplicationShutdown {
     }
   }
 
-  /** Revokes one verified token until it expires. */
+  /** Revokes one verified token for as long as it could be accepted. */
   async revokeToken(user: AuthenticatedUser): Promise<void> {
-    await this.withinTimeout(
-      this.owned.store.revokeToken(user.tokenId, user.claims.exp),
-    );
+    const until = Math.ceil(user.claims.exp) + this.options.clockTolerance;
+    await this.recorded(this.owned.store.revokeToken(user.tokenId, until));
   }
 
-  /** Revokes every token of a user issued until now, for as long as the longest can live. */
-  async revokeUser(
-    userId: number,
-    revokedAt: number,
-    maxLifetime: number,
-  ): Promise<void> {
-    await this.withinTimeout(
-      this.owned.store.revokeUser(
-        userId,
-        revokedAt,
-        revokedAt + maxLifetime + 1,
-      ),
-    );
+  /**
+   * Revokes every token of a user issued until now, for as long as the
+   * longest of them could be accepted: no token lives longer than
+   * `expiresIn` (the verifier refuses any that would).
+   */
+  async revokeUser(userId: number): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const { expiresIn, clockTolerance } = this.options;
+    const until = now + expiresIn + 2 * clockTolerance + 1;
+    await this.recorded(this.owned.store.revokeUser(userId, now, until));
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.owned.close?.();
   }
 
-  private withinTimeout<T>(answer: T | Promise<T>): T | Promise<T> {
-    if (!(answer instanceof Promise)) return answer;
+  /** Waits for a write, within the timeout; any failure is the store's. */
+  private async recorded(write: Promise<void>): Promise<void> {
+    try {
+      await this.withinTimeout(write);
+    } catch (error) {
+      throw error instanceof RevocationUnavailableError
+        ? error
+        : new RevocationUnavailableError(
+            'The revocation store failed to record a revocation',
+            {
+              cause: error,
+            },
+          );
+    }
+  }
+
+  private withinTimeout<T>(answer: T | PromiseLike<T>): T | Promise<T> {
+    if (!isThenable(answer)) return answer;
     const timeout = this.options.revocation.timeout;
     let timer: NodeJS.Timeout | undefined;
     const expiry = new Promise<never>((_, reject) => {
@@ -116,6 +128,12 @@ export class RevocationService implements OnApplicationShutdown {
         timeout,
       );
     });
-    return Promise.race([answer, expiry]).finally(() => clearTimeout(timer));
+    return Promise.race([Promise.resolve(answer), expiry]).finally(() =>
+      clearTimeout(timer),
+    );
   }
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { InvalidTokenError } from '../errors/invalid-token.error.js';
+import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
+import type { JwtAuthModuleOptions } from '../interfaces/jwt-auth-module-options.interface.js';
+import { resolveJwtAuthOptions } from '../jwt-auth.options.js';
+import { TokenService } from '../token.service.js';
+import { TokenVerifier } from '../token.verifier.js';
+import { MemoryRevocationStore } from './memory-revocation.store.js';
+import type { RevocationStore } from './revocation-store.interface.js';
+import { RevocationService } from './revocation.service.js';
+
+const NOW = Date.UTC(2030, 0, 1) / 1000;
+const at = (seconds: number) =>
+  jest.useFakeTimers({
+    now: seconds * 1000,
+    doNotFake: ['nextTick', 'setImmediate'],
+  });
+
+function tokensWith(
+  options: Partial<JwtAuthModuleOptions>,
+  store: RevocationStore = new MemoryRevocationStore(100),
+) {
+  const resolved = resolveJwtAuthOptions({
+    secret: randomBytes(32),
+    ...options,
+  });
+  return new TokenService(
+    resolved,
+    new TokenVerifier(resolved),
+    new RevocationService({ store }, resolved),
+  );
+}
+
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) =>
+      error instanceof InvalidTokenError ? error.code : error,
+  );
+
+describe('revocation and the clock', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('keeps a revoked token refused while the clock tolerance would still accept it', async () => {
+    at(NOW);
+    const tokens = tokensWith({ clockTolerance: 10 });
+    const token = await tokens.sign({ sub: 1 }, { expiresIn: 2 });
+    await tokens.revoke(token);
+    for (const later of [1, 5, 11]) {
+      at(NOW + later);
+      expect(await codeOf(tokens.verify(token))).toBe('token_revoked');
+    }
+    at(NOW + 12);
+    expect(await codeOf(tokens.verify(token))).toBe('token_expired');
+  });
+
+  it('keeps "log out everywhere" for as long as any earlier token could be accepted', async () => {
+    at(NOW);
+    const tokens = tokensWith({ expiresIn: 60, clockTolerance: 5 });
+    const token = await tokens.sign({ sub: 2 });
+    await tokens.revokeAllForUser(2);
+    for (const later of [1, 30, 64]) {
+      at(NOW + later);
+      expect(await codeOf(tokens.verify(token))).toBe('token_revoked');
+    }
+    at(NOW + 65);
+    expect(await codeOf(tokens.verify(token))).toBe('token_expired');
+  });
+
+  it('refuses a token that lives longer than expiresIn, which revocation could not cover', async () => {
+    at(NOW);
+    const secret = randomBytes(32);
+    const lenient = tokensWith({ secret, expiresIn: 600 });
+    const strict = tokensWith({ secret, expiresIn: 60 });
+    const longLived = await lenient.sign({ sub: 3 });
+    await expect(lenient.verify(longLived)).resolves.toMatchObject({
+      userId: 3,
+    });
+    expect(await codeOf(strict.verify(longLived))).toBe(
+      'token_lifetime_exceeded',
+    );
+    await expect(strict.sign({ sub: 3 }, { expiresIn: 61 })).rejects.toThrow(
+      TypeError,
+    );
+  });
+});
+
+describe('TokenService revocation inputs and failures', () => {
+  it('refuses a user id that is not a number', async () => {
+    const tokens = tokensWith({});
+    await expect(
+      tokens.revokeAllForUser('4' as unknown as number),
+    ).rejects.toThrow(TypeError);
+    await expect(tokens.revokeAllForUser(-1)).rejects.toThrow(TypeError);
+  });
+
+  it('hands out users that cannot be altered, so a handler cannot undo a revocation', async () => {
+    const tokens = tokensWith({});
+    const user = await tokens.verify(
+      await tokens.sign({ sub: 5, ctx: { role: 'user' } }),
+    );
+    expect(() => {
+      (user.claims as { iat: number }).iat = 9e9;
+    }).toThrow(TypeError);
+    expect(() => {
+      (user.claims.ctx as { role: string }).role = 'admin';
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(user)).toBe(true);
+  });
+
+  it('reports a store that cannot record a revocation as unavailable', async () => {
+    const failing: RevocationStore = {
+      revokeToken: () => Promise.reject(new Error('OOM command not allowed')),
+      revokeUser: () => Promise.reject(new Error('READONLY')),
+      lookup: () => ({ tokenRevoked: false, userRevokedAt: undefined }),
+    };
+    const tokens = tokensWith({}, failing);
+    const token = await tokens.sign({ sub: 6 });
+    await expect(tokens.revoke(token)).rejects.toBeInstanceOf(
+      RevocationUnavailableError,
+    );
+    await expect(tokens.revokeAllForUser(6)).rejects.toBeInstanceOf(
+      RevocationUnavailableError,
+    );
+  });
+
+  it('bounds a store that answers with a thenable that never settles', async () => {
+    const stuck: RevocationStore = {
+      revokeToken: () => Promise.resolve(),
+      revokeUser: () => Promise.resolve(),
+      lookup: () => ({ then: () => undefined }) as unknown as Promise<never>,
+    };
+    const tokens = tokensWith({ revocation: { timeout: 50 } }, stuck);
+    const started = Date.now();
+    await expect(
+      tokens.verify(await tokens.sign({ sub: 7 })),
+    ).rejects.toBeInstanceOf(RevocationUnavailableError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
