@@ -179,22 +179,29 @@ describe.each(ADAPTERS)(
   },
 );
 
-/** A store that cannot answer: it fails, never answers, or answers with a thenable that never settles. */
-const brokenStore = (mode: 'fails' | 'hangs' | 'stalls'): RevocationStore => ({
+/**
+ * A store that cannot answer: it fails, throws at once, never answers, or
+ * answers with a thenable that never settles.
+ */
+const brokenStore = (
+  mode: 'fails' | 'throws' | 'hangs' | 'stalls',
+): RevocationStore => ({
   revokeToken: () => Promise.reject(new Error('connection refused')),
   revokeUser: () => Promise.resolve(),
-  lookup: () =>
-    mode === 'fails'
+  lookup: () => {
+    if (mode === 'throws') throw new Error('connection refused');
+    return mode === 'fails'
       ? Promise.reject(new Error('connection refused'))
       : mode === 'hangs'
         ? new Promise(() => undefined)
-        : ({ then: () => undefined } as unknown as Promise<never>),
+        : ({ then: () => undefined } as unknown as Promise<never>);
+  },
 });
 
 describe.each(ADAPTERS)(
   'when the revocation store cannot answer (%s)',
   (adapter) => {
-    it.each(['fails', 'hangs', 'stalls'] as const)(
+    it.each(['fails', 'throws', 'hangs', 'stalls'] as const)(
       'fails closed when it %s: 503 with Retry-After, within the timeout',
       async (mode) => {
         const app = await appWith(
@@ -221,28 +228,36 @@ describe.each(ADAPTERS)(
       },
     );
 
-    it('fails open when asked to, logging each decision', async () => {
-      const logger = new CapturingLogger();
-      const app = await appWith(
-        { revocation: { store: brokenStore('fails'), failOpen: true } },
-        adapter,
-        logger,
-      );
-      try {
-        const token = await app.get(TokenService).sign({ sub: 3 });
-        for (let i = 0; i < 2; i++) {
-          expect((await http(app).get('/me').set(bearer(token))).body).toEqual({
-            userId: 3,
-          });
-        }
-        const decisions = logger.entries.filter((entry) =>
-          entry.message.includes('revocation.failOpen'),
+    it.each(['fails', 'throws'] as const)(
+      'fails open when asked to and it %s, logging each decision',
+      async (mode) => {
+        const logger = new CapturingLogger();
+        const app = await appWith(
+          { revocation: { store: brokenStore(mode), failOpen: true } },
+          adapter,
+          logger,
         );
-        expect(decisions.map((entry) => entry.level)).toEqual(['warn', 'warn']);
-      } finally {
-        await app.close();
-      }
-    });
+        try {
+          const token = await app.get(TokenService).sign({ sub: 3 });
+          for (let i = 0; i < 2; i++) {
+            expect(
+              (await http(app).get('/me').set(bearer(token))).body,
+            ).toEqual({
+              userId: 3,
+            });
+          }
+          const decisions = logger.entries.filter((entry) =>
+            entry.message.includes('revocation.failOpen'),
+          );
+          expect(decisions.map((entry) => entry.level)).toEqual([
+            'warn',
+            'warn',
+          ]);
+        } finally {
+          await app.close();
+        }
+      },
+    );
   },
 );
 

@@ -110,7 +110,8 @@ export class TokenService {
    */
   async verify(token: string): Promise<AuthenticatedUser> {
     const user = this.verifier.verify(token);
-    await this.revocation.assertNotRevoked(user);
+    const revocationChecked = this.revocation.assertNotRevoked(user);
+    if (revocationChecked !== undefined) await revocationChecked;
     return user;
   }
 

@@ -21,6 +21,7 @@ export class VerifiedTokenCache {
   }
 
   get(token: string): AuthenticatedUser | undefined {
+    if (this.generationSize === 0) return undefined;
     const young = this.young.get(token);
     if (young !== undefined) return young;
     const old = this.old.get(token);

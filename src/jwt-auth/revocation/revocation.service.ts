@@ -43,36 +43,39 @@ export class RevocationService implements OnApplicationShutdown {
    * Refuses a revoked token with `token_revoked`. When the store fails or
    * is slower than `revocation.timeout`: `RevocationUnavailableError`, or,
    * with `revocation.failOpen`, a logged pass.
+   *
+   * Synchronous when the store answers synchronously (the memory store),
+   * so that the check adds no turn of the event loop to every request.
    */
-  async assertNotRevoked(user: AuthenticatedUser): Promise<void> {
-    let state: RevocationState;
+  assertNotRevoked(user: AuthenticatedUser): void | Promise<void> {
+    let answer: RevocationState | Promise<RevocationState>;
     try {
-      state = await this.withinTimeout(
+      answer = this.withinTimeout(
         this.owned.store.lookup(user.tokenId, user.userId),
       );
     } catch (error) {
-      if (this.options.revocation.failOpen) {
-        this.logger.warn(
-          'Revocation store unavailable: letting a token through (revocation.failOpen)',
-        );
-        return;
-      }
-      throw error instanceof RevocationUnavailableError
-        ? error
-        : new RevocationUnavailableError('The revocation store failed', {
-            cause: error,
-          });
+      return this.unanswered(error);
     }
-    const issuedAt =
-      typeof user.claims.iat === 'number' ? user.claims.iat : undefined;
-    if (
-      state.tokenRevoked ||
-      // A token without iat cannot show it came after the cutoff.
-      (state.userRevokedAt !== undefined &&
-        (issuedAt === undefined || issuedAt <= state.userRevokedAt))
-    ) {
-      throw new InvalidTokenError('token_revoked');
+    if (!isThenable(answer)) return assertState(user, answer);
+    return answer.then(
+      (state) => assertState(user, state),
+      (error: unknown) => this.unanswered(error),
+    );
+  }
+
+  /** When the store could not answer: fail closed, or open when so configured. */
+  private unanswered(error: unknown): void {
+    if (this.options.revocation.failOpen) {
+      this.logger.warn(
+        'Revocation store unavailable: letting a token through (revocation.failOpen)',
+      );
+      return;
     }
+    throw error instanceof RevocationUnavailableError
+      ? error
+      : new RevocationUnavailableError('The revocation store failed', {
+          cause: error,
+        });
   }
 
   /** Revokes one verified token for as long as it could be accepted. */
@@ -131,6 +134,20 @@ export class RevocationService implements OnApplicationShutdown {
     return Promise.race([Promise.resolve(answer), expiry]).finally(() =>
       clearTimeout(timer),
     );
+  }
+}
+
+/** Throws `token_revoked` when the store's answer covers the token. */
+function assertState(user: AuthenticatedUser, state: RevocationState): void {
+  const issuedAt =
+    typeof user.claims.iat === 'number' ? user.claims.iat : undefined;
+  if (
+    state.tokenRevoked ||
+    // A token without iat cannot show it came after the cutoff.
+    (state.userRevokedAt !== undefined &&
+      (issuedAt === undefined || issuedAt <= state.userRevokedAt))
+  ) {
+    throw new InvalidTokenError('token_revoked');
   }
 }
 
