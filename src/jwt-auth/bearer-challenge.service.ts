@@ -1,4 +1,5 @@
 import {
+  ForbiddenException,
   Injectable,
   Logger,
   ServiceUnavailableException,
@@ -17,9 +18,13 @@ const RETRY_AFTER_SECONDS = 1;
 /** The body of every refusal, as the seed answered it. */
 export const REFUSAL_MESSAGE = 'Could not validate credentials';
 
+/** The body of a refusal for want of a scope. */
+const INSUFFICIENT_SCOPE_MESSAGE = 'Insufficient scope';
+
 /**
  * Turns a refusal into the one response the module gives: 401, the seed's
- * body and an RFC 6750 challenge. Logs the reason code at debug level, and
+ * body and an RFC 6750 challenge (403 and `insufficient_scope` for a valid
+ * token that lacks a required scope). Logs the reason code at debug level, and
  * nothing else: no token text, no claim values.
  */
 @Injectable()
@@ -47,6 +52,25 @@ export class BearerChallengeService {
       statusCode: 401,
       message: REFUSAL_MESSAGE,
       error: 'Unauthorized',
+    });
+  }
+
+  /**
+   * Sets the RFC 6750 3.1 `insufficient_scope` challenge, naming the
+   * required scopes, on `response` and returns the 403 to throw when a
+   * valid token does not grant every scope a route requires.
+   */
+  forbid(response: unknown, scopes: readonly string[]): ForbiddenException {
+    this.logger.debug('Refused: insufficient_scope');
+    this.adapterHost.httpAdapter.setHeader(
+      response,
+      'WWW-Authenticate',
+      bearerChallenge(this.options.realm, 'insufficient_scope', scopes),
+    );
+    return new ForbiddenException({
+      statusCode: 403,
+      message: INSUFFICIENT_SCOPE_MESSAGE,
+      error: 'Forbidden',
     });
   }
 

@@ -28,4 +28,25 @@ describe('bearerChallenge', () => {
     const descriptions = Object.values(INVALID_TOKEN_DESCRIPTIONS);
     expect(new Set(descriptions).size).toBe(descriptions.length);
   });
+
+  it('asks for the required scopes with insufficient_scope (RFC 6750 3.1)', () => {
+    expect(bearerChallenge('api', 'insufficient_scope', ['read', 'a:b'])).toBe(
+      'Bearer realm="api", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="read a:b"',
+    );
+  });
+
+  it.each([
+    ['no scope', []],
+    ['a quote', ['read"']],
+    ['a backslash', ['read\\']],
+    ['a space', ['read write']],
+    ['an empty scope', ['']],
+  ])(
+    'refuses to quote %s into the scope attribute',
+    (_label, scopes: string[]) => {
+      expect(() =>
+        bearerChallenge('api', 'insufficient_scope', scopes),
+      ).toThrow(TypeError);
+    },
+  );
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { extractBearerToken } from './bearer-token.extractor.js';
+import {
+  extractBearerToken,
+  sendsAuthorization,
+} from './bearer-token.extractor.js';
 
 const request = (authorization?: string | string[]) => ({
   headers: authorization === undefined ? {} : { authorization },
@@ -72,4 +75,17 @@ describe('extractBearerToken with repeated Authorization fields', () => {
       extractBearerToken(build(['Authorization', 'Bearer a.b.c', 'Host', 'x'])),
     ).toBe('a.b.c');
   });
+});
+
+describe('sendsAuthorization', () => {
+  it('is false only when there is no Authorization field', () => {
+    expect(sendsAuthorization(request())).toBe(false);
+  });
+
+  it.each(['', 'Bearer', 'Basic YTpi', 'Bearer a.b.c', ['x', 'y']])(
+    'is true for %j, which an optional route must not ignore',
+    (header) => {
+      expect(sendsAuthorization(request(header))).toBe(true);
+    },
+  );
 });

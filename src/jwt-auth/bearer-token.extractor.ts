@@ -30,6 +30,16 @@ export function extractBearerToken(request: RequestWithHeaders): string | null {
 }
 
 /**
+ * Whether the request sends an `Authorization` field at all, whatever it
+ * holds: an `@OptionalAuth()` route is anonymous only without one, so that a
+ * credential it cannot use (another scheme, a bare `Bearer`, an empty value)
+ * is refused rather than ignored.
+ */
+export function sendsAuthorization(request: RequestWithHeaders): boolean {
+  return request.headers.authorization !== undefined;
+}
+
+/**
  * The `Authorization` field value. Node keeps only the first of repeated
  * `Authorization` fields, where a proxy may keep the last; repeated fields
  * are combined as RFC 9110 5.3 combines a list, so that the one-token rule

@@ -3,8 +3,9 @@ import type { AuthenticatedUser } from './interfaces/authenticated-user.interfac
 
 /**
  * The authenticated user's id, as a number, on a route `JwtAuthGuard`
- * guards. On a route it does not guard, it throws: that is a wiring
- * mistake, not a request to answer.
+ * guards. On a route it does not guard, or an `@OptionalAuth()` route
+ * answering an anonymous caller, it throws: that is a wiring mistake, not a
+ * request to answer. Use `@OptionalUser()` on an `@OptionalAuth()` route.
  */
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): number => {

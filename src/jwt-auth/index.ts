@@ -26,11 +26,21 @@ export type {
 export type {
   SignOptions,
   TokenResponse,
+  TokenResponseOptions,
 } from './interfaces/token-response.interface.js';
 export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { JwtAuthModule } from './jwt-auth.module.js';
 export { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
+export {
+  IS_OPTIONAL_AUTH_KEY,
+  OptionalAuth,
+} from './optional-auth.decorator.js';
+export { OptionalUser } from './optional-user.decorator.js';
 export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
+export {
+  REQUIRED_SCOPES_KEY,
+  RequireScopes,
+} from './require-scopes.decorator.js';
 export { MemoryRevocationStore } from './revocation/memory-revocation.store.js';
 export { RedisRevocationStore } from './revocation/redis-revocation.store.js';
 export type { RedisCommandClient } from './revocation/redis-revocation.store.js';

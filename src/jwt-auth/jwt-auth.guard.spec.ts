@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   Controller,
+  ForbiddenException,
   Get,
   UnauthorizedException,
   type INestApplication,
@@ -12,7 +13,10 @@ import { forgeToken, nowSeconds } from '../../test/support/jws.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtAuthModule } from './jwt-auth.module.js';
+import { OptionalAuth } from './optional-auth.decorator.js';
+import { ANONYMOUS } from './optional-user.decorator.js';
 import { Public } from './public.decorator.js';
+import { RequireScopes } from './require-scopes.decorator.js';
 import { TokenService } from './token.service.js';
 
 const secret = randomBytes(32).toString('base64url');
@@ -25,6 +29,14 @@ class ProbeController {
   @Public()
   @Get('open')
   open(): void {}
+
+  @OptionalAuth()
+  @Get('optional')
+  optional(): void {}
+
+  @RequireScopes('read', 'write')
+  @Get('scoped')
+  scoped(): void {}
 }
 
 @Public()
@@ -42,6 +54,7 @@ interface FakeExchange {
   readonly request: {
     headers: Record<string, string>;
     user?: AuthenticatedUser;
+    [ANONYMOUS]?: true;
   };
   readonly headers: Record<string, string>;
   readonly context: ExecutionContextHost;
@@ -184,5 +197,96 @@ describe('JwtAuthGuard', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  describe('on an @OptionalAuth() route', () => {
+    const optional = handlerOf(ProbeController, 'optional');
+
+    it('lets a request without an Authorization header through anonymously', async () => {
+      const { request, context } = exchange(optional, ProbeController);
+      await expect(guard.canActivate(context)).resolves.toBe(true);
+      expect(request.user).toBeUndefined();
+      expect(request[ANONYMOUS]).toBe(true);
+    });
+
+    it('puts the user of a valid token on the request', async () => {
+      const { request, context } = exchange(
+        optional,
+        ProbeController,
+        `Bearer ${await tokens.sign({ sub: 5 })}`,
+      );
+      await expect(guard.canActivate(context)).resolves.toBe(true);
+      expect(request.user?.userId).toBe(5);
+      expect(request[ANONYMOUS]).toBeUndefined();
+    });
+
+    it.each([
+      ['an empty header', '', 'Bearer realm="unit"'],
+      ['another scheme', 'Basic YTpi', 'Bearer realm="unit"'],
+      ['a bare Bearer', 'Bearer', 'Bearer realm="unit"'],
+      [
+        'a malformed token',
+        'Bearer a.b.c',
+        'Bearer realm="unit", error="invalid_token", error_description="The access token is malformed"',
+      ],
+    ])(
+      'refuses %s rather than treat it as anonymous',
+      async (_label, authorization, expected) => {
+        const { request, headers, context } = exchange(
+          optional,
+          ProbeController,
+          authorization,
+        );
+        await expect(guard.canActivate(context)).rejects.toBeInstanceOf(
+          UnauthorizedException,
+        );
+        expect(headers['WWW-Authenticate']).toBe(expected);
+        expect(request[ANONYMOUS]).toBeUndefined();
+      },
+    );
+  });
+
+  describe('on a @RequireScopes() route', () => {
+    const scoped = handlerOf(ProbeController, 'scoped');
+
+    it.each([
+      ['every scope', 'read write', true],
+      ['more scopes than required', 'admin write read', true],
+      ['one scope of two', 'read', false],
+      ['no scope claim', undefined, false],
+    ])('with %s', async (_label, scope, passes) => {
+      const token = await tokens.sign(
+        scope === undefined ? { sub: 3 } : { sub: 3, scope },
+      );
+      const { headers, context } = exchange(
+        scoped,
+        ProbeController,
+        `Bearer ${token}`,
+      );
+      const verdict = await Promise.resolve(guard.canActivate(context)).catch(
+        (caught: unknown) => caught,
+      );
+      if (passes) {
+        expect(verdict).toBe(true);
+        return;
+      }
+      expect(verdict).toBeInstanceOf(ForbiddenException);
+      expect((verdict as ForbiddenException).getResponse()).toEqual({
+        statusCode: 403,
+        message: 'Insufficient scope',
+        error: 'Forbidden',
+      });
+      expect(headers['WWW-Authenticate']).toBe(
+        'Bearer realm="unit", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="read write"',
+      );
+    });
+
+    it('refuses a request without a token with the 401, not the 403', async () => {
+      const { headers, context } = exchange(scoped, ProbeController);
+      await expect(guard.canActivate(context)).rejects.toBeInstanceOf(
+        UnauthorizedException,
+      );
+      expect(headers['WWW-Authenticate']).toBe('Bearer realm="unit"');
+    });
   });
 });

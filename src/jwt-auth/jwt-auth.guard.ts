@@ -9,21 +9,26 @@ import type { RefusalReason } from './bearer-challenge.js';
 import { BearerChallengeService } from './bearer-challenge.service.js';
 import {
   extractBearerToken,
+  sendsAuthorization,
   type RequestWithHeaders,
 } from './bearer-token.extractor.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
-import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import { IS_PUBLIC_KEY } from './public.decorator.js';
+import { ANONYMOUS, type GuardedRequest } from './optional-user.decorator.js';
+import { routeAccess } from './route-access.js';
+import { grantedScopes } from './scope.js';
 import { TokenService } from './token.service.js';
 
 /**
  * Guards a route: a request passes with a valid `Authorization: Bearer`
  * token, and the user lands on `request.user` as an `AuthenticatedUser`.
- * Routes marked `@Public()` pass without one. Every refusal is a 401 with
- * the seed's body and an RFC 6750 challenge. When revocation cannot be
- * checked (and the module fails closed), the answer is 503 with
- * `Retry-After`.
+ * Routes marked `@Public()` pass without one; routes marked
+ * `@OptionalAuth()` pass anonymously when the request sends no
+ * `Authorization` header at all, and are otherwise checked like any other.
+ * Every refusal is a 401 with the seed's body and an RFC 6750 challenge; a
+ * valid token that lacks a scope `@RequireScopes()` asks for is a 403 with
+ * an `insufficient_scope` challenge. When revocation cannot be checked (and
+ * the module fails closed), the answer is 503 with `Retry-After`.
  *
  * It applies exactly the rules of `TokenService.verify()` and of
  * `JwtStrategy` (all three call one verifier), without Passport's
@@ -41,16 +46,15 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(
-      IS_PUBLIC_KEY,
-      [context.getHandler(), context.getClass()],
-    );
-    if (isPublic === true) return true;
+    const access = routeAccess(this.reflector, context);
+    if (access.mode === 'public') return true;
 
     const http = context.switchToHttp();
-    const request = http.getRequest<
-      RequestWithHeaders & { user?: AuthenticatedUser }
-    >();
+    const request = http.getRequest<RequestWithHeaders & GuardedRequest>();
+    if (access.mode === 'optional' && !sendsAuthorization(request)) {
+      request[ANONYMOUS] = true;
+      return true;
+    }
     const token = extractBearerToken(request);
     if (token === null) {
       throw this.challenge.refuse(http.getResponse(), 'token_missing');
@@ -62,6 +66,12 @@ export class JwtAuthGuard implements CanActivate {
         throw this.challenge.unavailable(http.getResponse());
       }
       throw this.challenge.refuse(http.getResponse(), this.reasonFor(error));
+    }
+    if (access.mode === 'required' && access.scopes.length > 0) {
+      const granted = grantedScopes(request.user.claims.scope);
+      if (!access.scopes.every((scope) => granted.has(scope))) {
+        throw this.challenge.forbid(http.getResponse(), access.scopes);
+      }
     }
     return true;
   }

@@ -139,6 +139,32 @@ describe('TokenService', () => {
       },
     );
 
+    it.each(['read', 'read write', 'orders:read a/b+c', '!#[]~'])(
+      'signs the scope claim %p as given',
+      async (scope) => {
+        const claims = decodeSegment(await service.sign({ sub: 1, scope }), 1);
+        expect(claims.scope).toBe(scope);
+      },
+    );
+
+    it.each([
+      ['an empty string', ''],
+      ['a double space', 'read  write'],
+      ['a leading space', ' read'],
+      ['a trailing space', 'read '],
+      ['a tab', 'read\twrite'],
+      ['a quote', 'read"'],
+      ['a backslash', 'read\\'],
+      ['non-ASCII', 'écrire'],
+      ['an array', ['read']],
+      ['a number', 1],
+      ['null', null],
+    ])('refuses a scope claim with %s', async (_label, scope) => {
+      await expect(
+        service.sign({ sub: 1, scope: scope as string }),
+      ).rejects.toThrow(/claim "scope"/);
+    });
+
     it.each([0, -5, 1.5, NaN])(
       'refuses a per-token lifetime of %p',
       async (expiresIn) => {
@@ -163,6 +189,35 @@ describe('TokenService', () => {
         service.verify(response.access_token),
       ).resolves.toMatchObject({ userId: 3 });
     });
+
+    it('grants scopes in the token and reports them (RFC 6749 5.1)', async () => {
+      const response = await service.createTokenResponse(3, {
+        scopes: ['read', 'write', 'read'],
+      });
+      expect(response.scope).toBe('read write');
+      expect(decodeSegment(response.access_token, 1).scope).toBe('read write');
+    });
+
+    it('grants no scope and reports none for an empty list', async () => {
+      const response = await service.createTokenResponse(3, { scopes: [] });
+      expect(response).not.toHaveProperty('scope');
+      expect(decodeSegment(response.access_token, 1)).not.toHaveProperty(
+        'scope',
+      );
+    });
+
+    it.each([['read write'], [''], ['a"b'], [7]])(
+      'refuses the scope %p, naming it',
+      async (scope) => {
+        await expect(
+          service.createTokenResponse(3, { scopes: [scope as string] }),
+        ).rejects.toThrow(
+          new TypeError(
+            `TokenService.createTokenResponse(): ${typeof scope === 'string' ? JSON.stringify(scope) : typeof scope} is not a scope-token (RFC 6749 3.3)`,
+          ),
+        );
+      },
+    );
 
     it('reports a per-token lifetime', async () => {
       const response = await service.createTokenResponse('3', {

@@ -6,12 +6,14 @@ import type { AuthenticatedUser } from './interfaces/authenticated-user.interfac
 import type {
   SignOptions,
   TokenResponse,
+  TokenResponseOptions,
 } from './interfaces/token-response.interface.js';
 import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
 import { RevocationService } from './revocation/revocation.service.js';
+import { describeValue, isScopeToken, isScopeValue } from './scope.js';
 import { TokenVerifier } from './token.verifier.js';
 import { parseUserId } from './user-id.js';
 
@@ -35,9 +37,12 @@ export class TokenService {
   /**
    * Signs a copy of `claims` as a compact JWT, adding `iat` and `exp` (UTC
    * seconds, RFC 7519 2 NumericDate), a random `jti`, and `iss` and `aud`
-   * when configured. `sub` is written as a string (RFC 7519 4.1.2).
+   * when configured. `sub` is written as a string (RFC 7519 4.1.2). A
+   * `scope` claim must be scope-tokens separated by single spaces
+   * (RFC 8693 4.2, RFC 6749 3.3).
    *
-   * @throws TypeError when `sub` is not a user id or a managed claim is passed.
+   * @throws TypeError when `sub` is not a user id, `scope` is not a scope
+   *   value, or a managed claim is passed.
    */
   async sign(claims: ClaimsToSign, options: SignOptions = {}): Promise<string> {
     const userId = parseUserId(claims.sub);
@@ -50,6 +55,11 @@ export class TokenService {
     if (managed !== undefined) {
       throw new TypeError(
         `TokenService.sign(): claim "${managed}" is set by the module`,
+      );
+    }
+    if (claims.scope !== undefined && !isScopeValue(claims.scope)) {
+      throw new TypeError(
+        'TokenService.sign(): claim "scope" must be scope-tokens (printable ASCII without space, " or \\) separated by single spaces',
       );
     }
     const expiresIn = options.expiresIn ?? this.options.expiresIn;
@@ -86,17 +96,36 @@ export class TokenService {
 
   /**
    * The RFC 6749 5.1 token response for a user: `{ access_token,
-   * token_type: 'Bearer', expires_in }`.
+   * token_type: 'Bearer', expires_in }`, and `scope` when `options.scopes`
+   * grants any (then also the token's `scope` claim).
+   *
+   * @throws TypeError for a scope that is not a scope-token, and as `sign()`.
    */
   async createTokenResponse(
     userId: string | number,
-    options: SignOptions = {},
+    options: TokenResponseOptions = {},
   ): Promise<TokenResponse> {
     const expiresIn = options.expiresIn ?? this.options.expiresIn;
+    const scopes = options.scopes ?? [];
+    const invalid = scopes.findIndex((scope) => !isScopeToken(scope));
+    if (invalid >= 0) {
+      throw new TypeError(
+        `TokenService.createTokenResponse(): ${describeValue(scopes[invalid])} is not a scope-token (RFC 6749 3.3)`,
+      );
+    }
+    if (scopes.length === 0) {
+      return {
+        access_token: await this.sign({ sub: userId }, { expiresIn }),
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+      };
+    }
+    const scope = [...new Set(scopes)].join(' ');
     return {
-      access_token: await this.sign({ sub: userId }, { expiresIn }),
+      access_token: await this.sign({ sub: userId, scope }, { expiresIn }),
       token_type: 'Bearer',
       expires_in: expiresIn,
+      scope,
     };
   }
 

@@ -31,6 +31,13 @@ export interface ClaimsToSign {
    * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.2
    */
   readonly sub: string | number;
+  /**
+   * The scopes the token grants: scope-tokens separated by single spaces,
+   * as `@RequireScopes()` reads them.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8693#section-4.2
+   */
+  readonly scope?: string;
   /** Any other application claim. The registered claims the module sets (`iat`, `exp`, `nbf`, `jti`, `iss`, `aud`) are refused. */
   readonly [claim: string]: unknown;
 }

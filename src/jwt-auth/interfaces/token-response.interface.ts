@@ -10,6 +10,13 @@ export interface TokenResponse {
   readonly token_type: 'Bearer';
   /** Lifetime of the access token, in seconds. */
   readonly expires_in: number;
+  /**
+   * The scopes the token grants, space-separated; present when scopes were
+   * given to `createTokenResponse()`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+   */
+  readonly scope?: string;
 }
 
 /** Per-token options of `TokenService.sign()`. */
@@ -18,4 +25,14 @@ export interface SignOptions {
    * Lifetime of this token, in seconds; overrides the module's `expiresIn`.
    */
   readonly expiresIn?: number;
+}
+
+/** Options of `TokenService.createTokenResponse()`. */
+export interface TokenResponseOptions extends SignOptions {
+  /**
+   * The scopes the token grants: RFC 6749 3.3 scope-tokens, signed into the
+   * token's `scope` claim and returned as the response's `scope`. None by
+   * default.
+   */
+  readonly scopes?: readonly string[];
 }

@@ -1,0 +1,49 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { Reflector } from '@nestjs/core';
+import { IS_OPTIONAL_AUTH_KEY } from './optional-auth.decorator.js';
+import { IS_PUBLIC_KEY } from './public.decorator.js';
+import { REQUIRED_SCOPES_KEY } from './require-scopes.decorator.js';
+
+/**
+ * What a route asks of a request: `public` lets it through unchecked,
+ * `optional` lets it through anonymously only when it sends no
+ * `Authorization` header, `required` needs a valid token that grants every
+ * scope in `scopes`.
+ */
+export type RouteAccess =
+  | { readonly mode: 'public' | 'optional' }
+  | { readonly mode: 'required'; readonly scopes: readonly string[] };
+
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+
+/**
+ * Reads a route's access from its decorators. Required scopes are never
+ * overridden: the controller's and the handler's add up, and any scope
+ * makes a token required whatever `@Public()` or `@OptionalAuth()` say, so
+ * that no opening decorator can silently drop an authorization requirement.
+ * Otherwise the handler's `@Public()` / `@OptionalAuth()` overrides the
+ * controller's; on one target carrying both, `@OptionalAuth()` (the
+ * stricter) applies.
+ */
+export function routeAccess(
+  reflector: Reflector,
+  context: ExecutionContext,
+): RouteAccess {
+  const targets = [context.getHandler(), context.getClass()];
+  const scopes = reflector.getAllAndMerge<string[]>(
+    REQUIRED_SCOPES_KEY,
+    targets,
+  );
+  if (scopes.length > 0) {
+    return { mode: 'required', scopes: [...new Set(scopes)] };
+  }
+  for (const target of targets) {
+    if (reflector.get<boolean | undefined>(IS_OPTIONAL_AUTH_KEY, target)) {
+      return { mode: 'optional' };
+    }
+    if (reflector.get<boolean | undefined>(IS_PUBLIC_KEY, target)) {
+      return { mode: 'public' };
+    }
+  }
+  return { mode: 'required', scopes: NO_SCOPES };
+}

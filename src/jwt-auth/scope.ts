@@ -1,0 +1,35 @@
+/**
+ * A scope-token: one or more of `%x21 / %x23-5B / %x5D-7E`, so never a
+ * space, a `"` or a `\`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** A scope value: scope-tokens separated by single spaces (RFC 6749 3.3). */
+const SCOPE_VALUE =
+  /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
+
+/** Whether `value` is one RFC 6749 3.3 scope-token. */
+export function isScopeToken(value: unknown): value is string {
+  return typeof value === 'string' && SCOPE_TOKEN.test(value);
+}
+
+/** Whether `value` is an RFC 6749 3.3 scope: scope-tokens separated by single spaces. */
+export function isScopeValue(value: unknown): value is string {
+  return typeof value === 'string' && SCOPE_VALUE.test(value);
+}
+
+/**
+ * The scopes a token's `scope` claim grants (RFC 8693 4.2: a space-delimited
+ * string). A claim that is not a string, or is not a well-formed scope
+ * value, grants none: a malformed grant is read as less, never as more.
+ */
+export function grantedScopes(claim: unknown): ReadonlySet<string> {
+  return isScopeValue(claim) ? new Set(claim.split(' ')) : new Set();
+}
+
+/** How a value is named in an error: a string as JSON, anything else by its type. */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value;
+}
