@@ -14,7 +14,6 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiServiceUnavailableResponse,
-  ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import {
@@ -66,7 +65,6 @@ const TOKEN_RESPONSE_SCHEMA = {
   },
 };
 
-@ApiTags('auth')
 @Controller('auth')
 export class AuthController {
   constructor(
