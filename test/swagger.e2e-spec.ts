@@ -214,6 +214,26 @@ describe.each(ADAPTERS)('createJwtAuthDocument (%s)', (adapter) => {
     ]);
   });
 
+  it('marks nothing in an application without JwtAuthModule', async () => {
+    const bare = await startApp(
+      { controllers: [UndecoratedController, PublicController] },
+      adapter,
+    );
+    try {
+      const document = createJwtAuthDocument(bare, config());
+      expect(Object.keys(document.paths)).toEqual([
+        '/open',
+        '/open/catalogue',
+        '/status',
+      ]);
+      for (const key of ['GET /open', 'GET /open/catalogue', 'GET /status']) {
+        expect(operation(document, key).security).toBeUndefined();
+      }
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('leaves the controllers as they were: a plain document stays unmarked', () => {
     createJwtAuthDocument(globalApp, config());
     const plain = SwaggerModule.createDocument(globalApp, config());

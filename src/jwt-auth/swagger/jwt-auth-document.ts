@@ -76,12 +76,14 @@ export function createJwtAuthDocument(
 
 /** Every controller method of `app` that `JwtAuthGuard` guards on some route. */
 function guardedHandlers(app: INestApplication): Set<RouteHandler> {
-  const globalGuard = app
-    .get<string, boolean>(JWT_AUTH_GLOBAL_GUARD, { strict: false, each: true })
-    .includes(true);
+  const modules = [...app.get(ModulesContainer).values()];
+  // Without JwtAuthModule there is no such provider, and nothing is guarded.
+  const globalGuard = modules.some(
+    (module) => module.providers.get(JWT_AUTH_GLOBAL_GUARD)?.instance === true,
+  );
   const scanner = new MetadataScanner();
   const guarded = new Set<RouteHandler>();
-  for (const module of app.get(ModulesContainer).values()) {
+  for (const module of modules) {
     for (const { metatype } of module.controllers.values()) {
       const controller = metatype as Type;
       const prototype = controller.prototype as Record<string, RouteHandler>;
@@ -115,6 +117,7 @@ function lendMetadata(
     })),
   );
   for (const handler of handlers) {
+    // Swagger's method decorators write to the descriptor's value alone.
     const descriptor = { value: handler };
     if (!declaresScheme(handler, schemeName)) {
       ApiBearerAuth(schemeName)(handler, 'handler', descriptor);
