@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
+import { serveDocs } from './docs.js';
 import { JwtAuthOptionsError } from './jwt-auth/index.js';
 
 /** The environment variable behind each JwtAuthModule option the demo sets. */
@@ -13,7 +14,7 @@ const OPTION_VARIABLES: Readonly<Record<string, string>> = {
 
 /**
  * Starts the demo's root module on the adapter `HTTP_ADAPTER` names and the
- * port `PORT` names, and logs where it listens. A configuration fault ends
+ * port `PORT` names, with its API docs at `/docs`, and logs where it listens. A configuration fault ends
  * the process with status 1 and a message that names the variable.
  */
 export async function startDemo(
@@ -26,6 +27,7 @@ export async function startDemo(
         ? await NestFactory.create(rootModule, new FastifyAdapter(), options)
         : await NestFactory.create(rootModule, options);
     app.enableShutdownHooks();
+    serveDocs(app);
     await app.listen(demoPort(app.get(ConfigService)));
     new Logger('Demo').log(`Listening on ${await app.getUrl()}`);
     return app;

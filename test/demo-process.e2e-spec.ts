@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { bearerChallenge } from '../src/jwt-auth/index.js';
 import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
+import {
+  DEMO_MAIN,
+  exitOf,
+  listeningUrl,
+  startDemo,
+  type DemoProcess,
+} from './support/demo-process.js';
 import { hostileCases } from './support/hostile-cases.js';
 import { rawGet } from './support/raw-http.js';
 import {
@@ -15,47 +19,9 @@ import {
 } from './support/redis.js';
 import { findSeedPython, Seed } from './support/seed.js';
 
-/**
- * The built demo as users run it (`npm run start:prod`): a real process,
- * configured by its environment. `npm test` builds it first.
- */
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-interface DemoProcess {
-  readonly child: ChildProcess;
-  /** Everything the process has written to stdout and stderr so far. */
-  output(): string;
-}
-
-function startDemo(env: Record<string, string>): DemoProcess {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { child, output: () => output };
-}
-
-async function listeningUrl(demo: DemoProcess): Promise<string> {
-  for (let waited = 0; waited < 15_000; waited += 50) {
-    const url = /Listening on (http:\/\/\S+)/.exec(demo.output())?.[1];
-    if (url !== undefined) return url;
-    if (demo.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the demo did not start:\n${demo.output()}`);
-}
-
-async function exitOf(demo: DemoProcess): Promise<number | null> {
-  if (demo.child.exitCode === null) await once(demo.child, 'exit');
-  return demo.child.exitCode;
-}
-
 describe('the built demo process', () => {
   it('has been built', () => {
-    expect(existsSync(MAIN)).toBe(true);
+    expect(existsSync(DEMO_MAIN)).toBe(true);
   });
 
   describe.each(ADAPTERS)('with JWT_SECRET and HTTP_ADAPTER=%s', (adapter) => {

@@ -9,6 +9,14 @@ import {
   Res,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import {
   BearerChallengeService,
   Public,
   RevocationUnavailableError,
@@ -20,6 +28,42 @@ import { UsersService } from '../users/users.service.js';
 
 /** Longest username or password the demo reads, in characters. */
 const MAX_CREDENTIAL_LENGTH = 1024;
+
+/**
+ * The login body as OpenAPI sees it. The controller checks the body itself
+ * (`readCredentials`); this only describes that check.
+ */
+const CREDENTIALS_SCHEMA = {
+  type: 'object',
+  required: ['username', 'password'],
+  properties: {
+    username: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_CREDENTIAL_LENGTH,
+      example: 'alice',
+    },
+    password: {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_CREDENTIAL_LENGTH,
+      example: 'alice-password',
+    },
+  },
+};
+
+const TOKEN_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['access_token', 'token_type', 'expires_in'],
+  properties: {
+    access_token: { type: 'string', description: 'A signed compact JWT.' },
+    token_type: { type: 'string', enum: ['Bearer'] },
+    expires_in: {
+      type: 'integer',
+      description: 'Lifetime of the token, in seconds.',
+    },
+  },
+};
 
 @Controller('auth')
 export class AuthController {
@@ -35,6 +79,13 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
+  @ApiBody({ schema: CREDENTIALS_SCHEMA })
+  @ApiOkResponse({
+    description: 'The access token (RFC 6749 5.1).',
+    schema: TOKEN_RESPONSE_SCHEMA,
+  })
+  @ApiBadRequestResponse({ description: 'The body is not the credentials.' })
+  @ApiUnauthorizedResponse({ description: 'Wrong username or password.' })
   async login(
     @Body() body: unknown,
     @Res({ passthrough: true }) response: unknown,
@@ -49,6 +100,11 @@ export class AuthController {
   /** Revokes the presented token: it gets the 401 from now on, on every instance. */
   @Post('logout')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The token is revoked.' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'The revocation store cannot answer; retry after `Retry-After`.',
+  })
   async logout(
     @Req() request: { user: AuthenticatedUser },
     @Res({ passthrough: true }) response: unknown,

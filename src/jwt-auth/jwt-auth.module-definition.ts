@@ -6,6 +6,13 @@ import type {
 } from './interfaces/jwt-auth-module-options.interface.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
+/**
+ * Provider that holds the module's `globalGuard` extra, so that code outside
+ * the request path (the OpenAPI helper) can tell whether every route is
+ * guarded without reading Nest's internal guard registry.
+ */
+export const JWT_AUTH_GLOBAL_GUARD = 'jwt-auth:global-guard';
+
 export const {
   ConfigurableModuleClass,
   MODULE_OPTIONS_TOKEN: JWT_AUTH_MODULE_OPTIONS,
@@ -20,12 +27,16 @@ export const {
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
-      providers: extras.globalGuard
-        ? [
-            ...(definition.providers ?? []),
-            { provide: APP_GUARD, useExisting: JwtAuthGuard },
-          ]
-        : definition.providers,
+      providers: [
+        ...(definition.providers ?? []),
+        {
+          provide: JWT_AUTH_GLOBAL_GUARD,
+          useValue: extras.globalGuard === true,
+        },
+        ...(extras.globalGuard
+          ? [{ provide: APP_GUARD, useExisting: JwtAuthGuard }]
+          : []),
+      ],
     }),
   )
   .build();

@@ -1,0 +1,2 @@
+export { createJwtAuthDocument } from './jwt-auth-document.js';
+export type { JwtAuthDocumentOptions } from './jwt-auth-document.js';
