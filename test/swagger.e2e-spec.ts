@@ -14,7 +14,13 @@ import {
   type OpenAPIObject,
 } from '@nestjs/swagger';
 import { randomBytes } from 'node:crypto';
-import { JwtAuthGuard, JwtAuthModule, Public } from '../src/jwt-auth/index.js';
+import {
+  JwtAuthGuard,
+  JwtAuthModule,
+  OptionalAuth,
+  Public,
+  RequireScopes,
+} from '../src/jwt-auth/index.js';
 import { createJwtAuthDocument } from '../src/jwt-auth/swagger/index.js';
 import { ADAPTERS, startApp } from './support/app.js';
 
@@ -67,8 +73,21 @@ class DeclaringController {
   show(): void {}
 }
 
+@UseGuards(JwtAuthGuard)
+@Controller('reviews')
+class ReviewsController {
+  @OptionalAuth()
+  @Get()
+  list(): void {}
+
+  @RequireScopes('reviews:write', 'profile')
+  @Post()
+  write(): void {}
+}
+
 const controllers = [
   UndecoratedController,
+  ReviewsController,
   PublicController,
   GuardedController,
   MethodGuardedController,
@@ -85,6 +104,8 @@ const OPERATIONS = [
   'POST /basket',
   'GET /basket',
   'GET /account',
+  'GET /reviews',
+  'POST /reviews',
 ];
 
 /** What `JwtAuthGuard` does to each operation, in each mode. */
@@ -95,9 +116,21 @@ const GUARDED = {
     'POST /basket',
     'GET /basket',
     'GET /account',
+    'GET /reviews',
+    'POST /reviews',
   ],
-  route: ['GET /orders', 'POST /basket', 'GET /account'],
+  route: [
+    'GET /orders',
+    'POST /basket',
+    'GET /account',
+    'GET /reviews',
+    'POST /reviews',
+  ],
 } as const;
+
+/** The security requirement of a guarded operation: `@OptionalAuth()` also lets anonymous callers in. */
+const securityOf = (key: string) =>
+  key === 'GET /reviews' ? [{}, { bearer: [] }] : [{ bearer: [] }];
 
 const config = () =>
   new DocumentBuilder().setTitle('orders').setVersion('1').build();
@@ -144,7 +177,10 @@ describe.each(ADAPTERS)('createJwtAuthDocument (%s)', (adapter) => {
       const document = createJwtAuthDocument(apps()[mode], config());
       expect(securedOperations(document)).toEqual(GUARDED[mode]);
       for (const key of GUARDED[mode]) {
-        expect(operation(document, key).security).toEqual([{ bearer: [] }]);
+        expect({ key, security: operation(document, key).security }).toEqual({
+          key,
+          security: securityOf(key),
+        });
       }
       for (const key of OPERATIONS) {
         expect({
@@ -183,6 +219,27 @@ describe.each(ADAPTERS)('createJwtAuthDocument (%s)', (adapter) => {
         error: { enum: ['Unauthorized'] },
       },
     });
+  });
+
+  it('documents the 403 of a route that requires scopes, naming them, and no other', () => {
+    const document = createJwtAuthDocument(globalApp, config());
+    const forbidden = operation(document, 'POST /reviews').responses['403'] as {
+      description: string;
+      headers: Record<string, unknown>;
+      content: Record<string, { schema: unknown }>;
+    };
+    expect(forbidden.description).toContain('`reviews:write`, `profile`');
+    expect(Object.keys(forbidden.headers)).toEqual(['WWW-Authenticate']);
+    expect(forbidden.content['application/json'].schema).toMatchObject({
+      properties: {
+        statusCode: { enum: [403] },
+        message: { enum: ['Insufficient scope'] },
+        error: { enum: ['Forbidden'] },
+      },
+    });
+    expect(
+      OPERATIONS.filter((key) => '403' in operation(document, key).responses),
+    ).toEqual(['POST /reviews']);
   });
 
   it('keeps what a controller declares itself, without repeating it', () => {

@@ -19,7 +19,7 @@ const RETRY_AFTER_SECONDS = 1;
 export const REFUSAL_MESSAGE = 'Could not validate credentials';
 
 /** The body of a refusal for want of a scope. */
-const INSUFFICIENT_SCOPE_MESSAGE = 'Insufficient scope';
+export const INSUFFICIENT_SCOPE_MESSAGE = 'Insufficient scope';
 
 /**
  * Turns a refusal into the one response the module gives: 401, the seed's

@@ -6,6 +6,7 @@ describe('the public surface (src/jwt-auth/index.ts)', () => {
     expect(Object.keys(library).sort()).toEqual([
       'BearerChallengeService',
       'CurrentUser',
+      'INSUFFICIENT_SCOPE_MESSAGE',
       'INVALID_TOKEN_DESCRIPTIONS',
       'IS_OPTIONAL_AUTH_KEY',
       'IS_PUBLIC_KEY',

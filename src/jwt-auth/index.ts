@@ -2,6 +2,7 @@ export { bearerChallenge } from './bearer-challenge.js';
 export type { RefusalReason } from './bearer-challenge.js';
 export {
   BearerChallengeService,
+  INSUFFICIENT_SCOPE_MESSAGE,
   REFUSAL_MESSAGE,
 } from './bearer-challenge.service.js';
 export { CurrentUser } from './current-user.decorator.js';

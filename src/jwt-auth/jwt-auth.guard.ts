@@ -46,7 +46,11 @@ export class JwtAuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = routeAccess(this.reflector, context);
+    const access = routeAccess(
+      this.reflector,
+      context.getHandler(),
+      context.getClass(),
+    );
     if (access.mode === 'public') return true;
 
     const http = context.switchToHttp();

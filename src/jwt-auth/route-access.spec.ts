@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import type { Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { OptionalAuth } from './optional-auth.decorator.js';
 import { Public } from './public.decorator.js';
 import { RequireScopes } from './require-scopes.decorator.js';
@@ -47,11 +47,7 @@ class OpenScopedClass {
 const access = (
   controller: abstract new () => unknown,
   handler: () => void,
-): RouteAccess =>
-  routeAccess(
-    new Reflector(),
-    new ExecutionContextHost([], controller as never, handler),
-  );
+): RouteAccess => routeAccess(new Reflector(), handler, controller as Type);
 
 const required = (...scopes: string[]): RouteAccess => ({
   mode: 'required',

@@ -1,4 +1,4 @@
-import type { ExecutionContext } from '@nestjs/common';
+import type { ExecutionContext, Type } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 import { IS_OPTIONAL_AUTH_KEY } from './optional-auth.decorator.js';
 import { IS_PUBLIC_KEY } from './public.decorator.js';
@@ -14,6 +14,9 @@ export type RouteAccess =
   | { readonly mode: 'public' | 'optional' }
   | { readonly mode: 'required'; readonly scopes: readonly string[] };
 
+/** A controller method, as Nest hands it to guards and keeps its metadata on. */
+export type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
+
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 
 /**
@@ -27,9 +30,10 @@ const NO_SCOPES: readonly string[] = Object.freeze([]);
  */
 export function routeAccess(
   reflector: Reflector,
-  context: ExecutionContext,
+  handler: RouteHandler,
+  controller: Type,
 ): RouteAccess {
-  const targets = [context.getHandler(), context.getClass()];
+  const targets = [handler, controller];
   const scopes = reflector.getAllAndMerge<string[]>(
     REQUIRED_SCOPES_KEY,
     targets,

@@ -7,9 +7,10 @@ import {
 } from '@nestjs/common';
 import { JwtAuthGuard } from '../jwt-auth.guard.js';
 import { IS_PUBLIC_KEY } from '../public.decorator.js';
+import type { RouteHandler } from '../route-access.js';
 import {
-  requiresBearerToken,
-  type RouteHandler,
+  bearerRequirement,
+  type BearerRequirement,
 } from './bearer-requirement.js';
 
 class OwnJwtAuthGuard extends JwtAuthGuard {}
@@ -95,16 +96,20 @@ function controllerFor(route: Route): [Type, RouteHandler] {
   return [Controller, handler];
 }
 
-/** What JwtAuthGuard does, stated plainly: the handler's public mark wins over the controller's. */
-function expected(route: Route): boolean {
-  if ((route.handlerPublic ?? route.controllerPublic) === true) return false;
-  return (
+/**
+ * What JwtAuthGuard does, stated plainly: it checks a token when it guards
+ * the route, globally or named on the method or the controller, unless
+ * either of them is marked `@Public()`.
+ */
+function expected(route: Route): BearerRequirement | undefined {
+  const guarded =
     route.globalGuard ||
-    [...route.handlerGuards, ...route.controllerGuards].some(({ jwt }) => jwt)
-  );
+    [...route.handlerGuards, ...route.controllerGuards].some(({ jwt }) => jwt);
+  const open = route.handlerPublic === true || route.controllerPublic === true;
+  return guarded && !open ? { mode: 'required', scopes: [] } : undefined;
 }
 
-describe('requiresBearerToken', () => {
+describe('bearerRequirement', () => {
   it('agrees with the guard on every combination of guard mode, @Public() marks and guards', () => {
     let routes = 0;
     for (const route of everyRoute()) {
@@ -116,8 +121,8 @@ describe('requiresBearerToken', () => {
       };
       expect({
         ...described,
-        guarded: requiresBearerToken(controller, handler, route.globalGuard),
-      }).toEqual({ ...described, guarded: expected(route) });
+        requirement: bearerRequirement(controller, handler, route.globalGuard),
+      }).toEqual({ ...described, requirement: expected(route) });
       routes += 1;
     }
     expect(routes).toBe(2 * 3 * 3 * 16 * 16);

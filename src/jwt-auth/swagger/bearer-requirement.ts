@@ -2,34 +2,37 @@ import type { Type } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { JwtAuthGuard } from '../jwt-auth.guard.js';
-import { IS_PUBLIC_KEY } from '../public.decorator.js';
+import {
+  routeAccess,
+  type RouteAccess,
+  type RouteHandler,
+} from '../route-access.js';
 
 const reflector = new Reflector();
 
-/** A controller method, as Nest's metadata is attached to it. */
-export type RouteHandler = (...args: never[]) => unknown;
+/** What a route guarded by `JwtAuthGuard` asks of a bearer token. */
+export type BearerRequirement = Exclude<RouteAccess, { mode: 'public' }>;
 
 /**
- * Whether `JwtAuthGuard` demands a bearer token for `handler` of
- * `controller`, read from the metadata the guard itself acts on: the route
- * is guarded globally or by `@UseGuards(JwtAuthGuard)` (or a subclass, or
- * an instance) on the method or the controller, and is not `@Public()`,
- * with the guard's own precedence (the method's mark over the controller's).
+ * What `JwtAuthGuard` demands of a bearer token for `handler` of
+ * `controller`, or `undefined` when it demands none: the route is not
+ * guarded (neither globally nor by `@UseGuards(JwtAuthGuard)`, a subclass
+ * or an instance, on the method or the controller), or it is `@Public()`.
+ * The route's decorators are read by the guard's own rule (`routeAccess`).
  */
-export function requiresBearerToken(
+export function bearerRequirement(
   controller: Type,
   handler: RouteHandler,
   globalGuard: boolean,
-): boolean {
-  const isPublic = reflector.getAllAndOverride<boolean | undefined>(
-    IS_PUBLIC_KEY,
-    [handler, controller],
-  );
-  if (isPublic === true) return false;
-  if (globalGuard) return true;
-  return reflector
-    .getAll<unknown[][]>(GUARDS_METADATA, [handler, controller])
-    .some((guards) => guards?.some(isJwtAuthGuard));
+): BearerRequirement | undefined {
+  const guarded =
+    globalGuard ||
+    reflector
+      .getAll<unknown[][]>(GUARDS_METADATA, [handler, controller])
+      .some((guards) => guards?.some(isJwtAuthGuard));
+  if (!guarded) return undefined;
+  const access = routeAccess(reflector, handler, controller);
+  return access.mode === 'public' ? undefined : access;
 }
 
 function isJwtAuthGuard(guard: unknown): boolean {

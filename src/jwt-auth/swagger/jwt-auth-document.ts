@@ -3,17 +3,22 @@ import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import {
   ApiBearerAuth,
   ApiResponse,
+  ApiSecurity,
   DECORATORS,
   SwaggerModule,
   type ApiResponseOptions,
   type OpenAPIObject,
   type SwaggerDocumentOptions,
 } from '@nestjs/swagger';
-import { REFUSAL_MESSAGE } from '../bearer-challenge.service.js';
-import { JWT_AUTH_GLOBAL_GUARD } from '../jwt-auth.module-definition.js';
 import {
-  requiresBearerToken,
-  type RouteHandler,
+  INSUFFICIENT_SCOPE_MESSAGE,
+  REFUSAL_MESSAGE,
+} from '../bearer-challenge.service.js';
+import { JWT_AUTH_GLOBAL_GUARD } from '../jwt-auth.module-definition.js';
+import type { RouteHandler } from '../route-access.js';
+import {
+  bearerRequirement,
+  type BearerRequirement,
 } from './bearer-requirement.js';
 
 /** Options of `createJwtAuthDocument`: Swagger's own, plus the scheme's name. */
@@ -74,15 +79,20 @@ export function createJwtAuthDocument(
   }
 }
 
-/** Every controller method of `app` that `JwtAuthGuard` guards on some route. */
-function guardedHandlers(app: INestApplication): Set<RouteHandler> {
+/**
+ * Every controller method of `app` that `JwtAuthGuard` checks a bearer
+ * token on, with what it asks of the token.
+ */
+function guardedHandlers(
+  app: INestApplication,
+): Map<RouteHandler, BearerRequirement> {
   const modules = [...app.get(ModulesContainer).values()];
   // Without JwtAuthModule there is no such provider, and nothing is guarded.
   const globalGuard = modules.some(
     (module) => module.providers.get(JWT_AUTH_GLOBAL_GUARD)?.instance === true,
   );
   const scanner = new MetadataScanner();
-  const guarded = new Set<RouteHandler>();
+  const guarded = new Map<RouteHandler, BearerRequirement>();
   for (const module of modules) {
     for (const { metatype } of module.controllers.values()) {
       const controller = metatype as Type;
@@ -91,9 +101,8 @@ function guardedHandlers(app: INestApplication): Set<RouteHandler> {
         const handler = prototype[name];
         // A method inherited by several controllers carries one set of
         // metadata: it is marked if any of them guards it.
-        if (requiresBearerToken(controller, handler, globalGuard)) {
-          guarded.add(handler);
-        }
+        const requirement = bearerRequirement(controller, handler, globalGuard);
+        if (requirement !== undefined) guarded.set(handler, requirement);
       }
     }
   }
@@ -101,14 +110,16 @@ function guardedHandlers(app: INestApplication): Set<RouteHandler> {
 }
 
 /**
- * Applies the bearer requirement and the 401 response to each handler and
- * returns the function that puts the handlers' own metadata back.
+ * Applies the bearer requirement and the 401 response to each handler (an
+ * `@OptionalAuth()` route also lets anonymous callers in, and a route with
+ * `@RequireScopes()` documents its 403) and returns the function that puts
+ * the handlers' own metadata back.
  */
 function lendMetadata(
-  handlers: Set<RouteHandler>,
+  handlers: Map<RouteHandler, BearerRequirement>,
   schemeName: string,
 ): () => void {
-  const saved = [...handlers].flatMap((handler) =>
+  const saved = [...handlers.keys()].flatMap((handler) =>
     LENT_KEYS.map((key) => ({
       handler,
       key,
@@ -116,14 +127,30 @@ function lendMetadata(
       value: Reflect.getOwnMetadata(key, handler) as unknown,
     })),
   );
-  for (const handler of handlers) {
+  for (const [handler, requirement] of handlers) {
     // Swagger's method decorators write to the descriptor's value alone.
     const descriptor = { value: handler };
     if (!declaresScheme(handler, schemeName)) {
+      // An empty requirement is the anonymous alternative (OpenAPI 3.0,
+      // Security Requirement Object).
+      if (requirement.mode === 'optional') {
+        ApiSecurity({})(handler, 'handler', descriptor);
+      }
       ApiBearerAuth(schemeName)(handler, 'handler', descriptor);
     }
-    if (!declaresUnauthorized(handler)) {
+    if (!declaresResponse(handler, 401)) {
       ApiResponse(unauthorizedResponse())(handler, 'handler', descriptor);
+    }
+    if (
+      requirement.mode === 'required' &&
+      requirement.scopes.length > 0 &&
+      !declaresResponse(handler, 403)
+    ) {
+      ApiResponse(insufficientScopeResponse(requirement.scopes))(
+        handler,
+        'handler',
+        descriptor,
+      );
     }
   }
   return () => {
@@ -140,10 +167,10 @@ function declaresScheme(handler: RouteHandler, schemeName: string): boolean {
   return security?.some((requirement) => schemeName in requirement) === true;
 }
 
-function declaresUnauthorized(handler: RouteHandler): boolean {
+function declaresResponse(handler: RouteHandler, status: number): boolean {
   const responses = Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as
     Record<string, unknown> | undefined;
-  return responses?.['401'] !== undefined;
+  return responses?.[String(status)] !== undefined;
 }
 
 /** `config` with the bearer scheme added, unless it already names one. */
@@ -193,6 +220,34 @@ const unauthorizedResponse = (): ApiResponseOptions => ({
       statusCode: { type: 'integer', enum: [401] },
       message: { type: 'string', enum: [REFUSAL_MESSAGE] },
       error: { type: 'string', enum: ['Unauthorized'] },
+    },
+  },
+});
+
+/**
+ * The refusal of a valid token that lacks a scope the route requires
+ * (RFC 6750 3.1). The scopes are named in the description: an `http`
+ * security scheme takes no scope list in OpenAPI 3.0.
+ */
+const insufficientScopeResponse = (
+  scopes: readonly string[],
+): ApiResponseOptions => ({
+  status: 403,
+  description: `The access token does not grant every required scope: ${scopes.map((scope) => `\`${scope}\``).join(', ')}.`,
+  headers: {
+    'WWW-Authenticate': {
+      description:
+        'The RFC 6750 challenge: `Bearer realm="...", error="insufficient_scope"`, an `error_description` and the required `scope`.',
+      schema: { type: 'string' },
+    },
+  },
+  schema: {
+    type: 'object',
+    required: ['statusCode', 'message', 'error'],
+    properties: {
+      statusCode: { type: 'integer', enum: [403] },
+      message: { type: 'string', enum: [INSUFFICIENT_SCOPE_MESSAGE] },
+      error: { type: 'string', enum: ['Forbidden'] },
     },
   },
 });
