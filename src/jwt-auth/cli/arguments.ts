@@ -58,7 +58,15 @@ const POSITIVE_DECIMAL = /^[1-9][0-9]*$/;
  * @throws CliError (`usage`) for anything it cannot take as written.
  */
 export function parseCommand(argv: readonly string[]): CliCommand {
-  const { values, positionals } = parseStrictly(argv);
+  const { values, positionals, tokens } = parseStrictly(argv);
+  // parseArgs keeps the last of a repeated option: refuse rather than guess.
+  const given = tokens.flatMap((token) =>
+    token.kind === 'option' && token.name !== 'claim' ? [token.name] : [],
+  );
+  const repeated = given.find((name, index) => given.indexOf(name) !== index);
+  if (repeated !== undefined) {
+    throw new CliError('usage', `--${repeated} is given twice`);
+  }
   const [command, ...operands] = positionals;
 
   if (values.help === true || command === 'help') return { name: 'help' };
@@ -185,15 +193,17 @@ function parseStrictly(argv: readonly string[]) {
       options: OPTIONS,
       strict: true,
       allowPositionals: true,
+      tokens: true,
     });
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
+    // Duck-typed: Node's own errors may come from another realm than ours.
+    const { code, message } = error as { code?: unknown; message?: unknown };
     if (
-      error instanceof Error &&
       typeof code === 'string' &&
-      code.startsWith('ERR_PARSE_ARGS_')
+      code.startsWith('ERR_PARSE_ARGS_') &&
+      typeof message === 'string'
     ) {
-      throw new CliError('usage', error.message);
+      throw new CliError('usage', message);
     }
     throw error;
   }
