@@ -32,7 +32,7 @@ describe('parseCommand', () => {
   it('reads sign with every option, in any order, options before the command too', () => {
     expect(
       parseCommand([
-        '--env-file',
+        '--dotenv',
         'conf/.env',
         'sign',
         '--claim',
@@ -45,7 +45,7 @@ describe('parseCommand', () => {
       ]),
     ).toEqual({
       name: 'sign',
-      envFile: 'conf/.env',
+      dotenv: 'conf/.env',
       sub: 42,
       ttl: 60,
       claims: { role: 'admin', n: 3 },
@@ -55,7 +55,7 @@ describe('parseCommand', () => {
   it('reads sign with only --sub; the lifetime is the module default', () => {
     expect(parseCommand(['sign', '--sub', '0'])).toEqual({
       name: 'sign',
-      envFile: undefined,
+      dotenv: undefined,
       sub: 0,
       ttl: undefined,
       claims: {},
@@ -70,7 +70,7 @@ describe('parseCommand', () => {
   ])('reads %j as verify of %j (undefined: stdin)', (argv, token) => {
     expect(parseCommand(argv)).toEqual({
       name: 'verify',
-      envFile: undefined,
+      dotenv: undefined,
       token,
     });
   });
@@ -92,7 +92,7 @@ describe('parseCommand', () => {
     [['verify', '--ttl', '1', 't'], /--ttl is not an option of verify/],
     [['verify', 'a', 'b'], /verify takes one token/],
     [['sign', '--ttl', '60'], /sign needs --sub/],
-    [['sign', '--sub', '1', '--env-file'], /argument missing/],
+    [['sign', '--sub', '1', '--dotenv'], /argument missing/],
     [['sign', '--sub', '1', '--help=yes'], /does not take an argument/],
   ])('refuses %j', (argv, message) => {
     expect(usageError(argv)).toMatch(message);
@@ -140,7 +140,7 @@ describe('parseCommand', () => {
         '--sub',
         '--ttl',
         '--claim',
-        '--env-file',
+        '--dotenv',
         '--help',
         '-h',
         '--version',

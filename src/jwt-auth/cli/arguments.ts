@@ -12,8 +12,8 @@ export type CliCommand =
 /** `sign --sub <id> [--ttl <seconds>] [--claim name=value ...]` */
 export interface SignCommand {
   readonly name: 'sign';
-  /** `--env-file`, when given. */
-  readonly envFile: string | undefined;
+  /** `--dotenv`, when given. */
+  readonly dotenv: string | undefined;
   /** The user id, already checked by the module's own rule. */
   readonly sub: number;
   /** Lifetime in seconds, when given; the module's `expiresIn` otherwise. */
@@ -25,16 +25,21 @@ export interface SignCommand {
 /** `verify [<token> | -]` */
 export interface VerifyCommand {
   readonly name: 'verify';
-  /** `--env-file`, when given. */
-  readonly envFile: string | undefined;
+  /** `--dotenv`, when given. */
+  readonly dotenv: string | undefined;
   /** The token, or `undefined` to read it from standard input. */
   readonly token: string | undefined;
 }
 
+/**
+ * The env file option is `--dotenv`, not `--env-file`: Node 20 takes a
+ * script argument of that name for its own flag, and exits when the file
+ * does not exist (nodejs/node#54232).
+ */
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
-  'env-file': { type: 'string' },
+  dotenv: { type: 'string' },
   sub: { type: 'string' },
   ttl: { type: 'string' },
   claim: { type: 'string', multiple: true },
@@ -44,8 +49,8 @@ type OptionName = keyof typeof OPTIONS;
 
 /** The options each command takes, beside `--help` and `--version`. */
 const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
-  sign: ['env-file', 'sub', 'ttl', 'claim'],
-  verify: ['env-file'],
+  sign: ['dotenv', 'sub', 'ttl', 'claim'],
+  verify: ['dotenv'],
 };
 
 /** A positive whole number written plainly: no sign, exponent or leading zero. */
@@ -86,7 +91,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     );
   }
 
-  const envFile = values['env-file'];
+  const dotenv = values.dotenv;
   if (command === 'verify') {
     // The token itself is never echoed: an extra operand may be one.
     if (operands.length > 1) {
@@ -95,7 +100,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     const [token] = operands;
     return {
       name: 'verify',
-      envFile,
+      dotenv,
       token: token === '-' ? undefined : token,
     };
   }
@@ -105,7 +110,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   }
   return {
     name: 'sign',
-    envFile,
+    dotenv,
     sub: parseSub(values.sub),
     ttl: parseTtl(values.ttl),
     claims: parseClaims(values.claim ?? []),

@@ -5,7 +5,7 @@
  * - `usage`: the arguments (an unknown option, a missing value, a `--sub`
  *   that is not a user id, ...).
  * - `configuration`: the environment or the env file (a missing or weak
- *   `JWT_SECRET`, an unreadable `--env-file`, ...).
+ *   `JWT_SECRET`, an unreadable `--dotenv` file, ...).
  */
 export class CliError extends Error {
   override readonly name = 'CliError';

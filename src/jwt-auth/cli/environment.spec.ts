@@ -52,7 +52,7 @@ describe('loadEnvironment', () => {
     expect(env.JWT_AUDIENCE).toBe('orders');
   });
 
-  it('reads --env-file instead of .env, relative to the working directory', () => {
+  it('reads --dotenv instead of .env, relative to the working directory', () => {
     expect(loadEnvironment({}, dir, 'other.env')).toEqual({
       JWT_SECRET: 'from-other',
     });
@@ -68,7 +68,7 @@ describe('loadEnvironment', () => {
   });
 
   it.each([
-    ['a missing --env-file', 'missing.env', /"missing.env" \(ENOENT\)/],
+    ['a missing --dotenv file', 'missing.env', /"missing.env" \(ENOENT\)/],
     ['a directory', 'a-directory', /"a-directory" \(EISDIR\)/],
   ])('refuses %s as a configuration error', (_label, file, message) => {
     let fault: unknown;

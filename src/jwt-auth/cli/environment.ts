@@ -29,25 +29,25 @@ const OPTION_VARIABLES: Readonly<Record<string, string>> = {
  * `--env-file` does. The file is read with Node's own parser (the one behind
  * `process.loadEnvFile()`), without touching `process.env`.
  *
- * @param envFile `--env-file`: must exist. Without it, `.env` in `cwd` is
+ * @param dotenv `--dotenv`: must exist. Without it, `.env` in `cwd` is
  *   read when there is one.
  * @throws CliError (`configuration`) when the file cannot be read.
  */
 export function loadEnvironment(
   processEnv: Environment,
   cwd: string,
-  envFile: string | undefined,
+  dotenv: string | undefined,
 ): Environment {
-  const path = resolve(cwd, envFile ?? '.env');
+  const path = resolve(cwd, dotenv ?? '.env');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (envFile === undefined && code === 'ENOENT') return processEnv;
+    if (dotenv === undefined && code === 'ENOENT') return processEnv;
     throw new CliError(
       'configuration',
-      `cannot read the env file ${JSON.stringify(envFile ?? '.env')} (${code ?? 'unreadable'})`,
+      `cannot read the env file ${JSON.stringify(dotenv ?? '.env')} (${code ?? 'unreadable'})`,
     );
   }
   const fromProcess = Object.fromEntries(
