@@ -218,6 +218,8 @@ describe('parseClaims', () => {
     [[':=1'], /name=value/],
     [['n:=not json'], /"n":= needs a JSON value/],
     [['n:='], /"n":= needs a JSON value/],
+    [['n:=1e999'], /"n":= needs a JSON value/],
+    [['n:=[1, -1e999]'], /"n":= needs a JSON value/],
   ])('refuses %j', (specs, message) => {
     expect(() => parseClaims(specs)).toThrow(message);
   });

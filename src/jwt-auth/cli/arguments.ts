@@ -182,13 +182,24 @@ function parseClaim(spec: string): [string, unknown] {
   }
   if (!isJson) return [name, raw];
   try {
-    return [name, JSON.parse(raw) as unknown];
+    return [name, JSON.parse(raw, finiteNumbers) as unknown];
   } catch {
     throw new CliError(
       'usage',
       `--claim ${JSON.stringify(name)}:= needs a JSON value (a number, true, "text", [...], {...})`,
     );
   }
+}
+
+/**
+ * Refuses a number JSON.parse reads as infinite (`1e999`): it would be
+ * signed as `null`.
+ */
+function finiteNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new RangeError('not a finite number');
+  }
+  return value;
 }
 
 function parseStrictly(argv: readonly string[]) {
