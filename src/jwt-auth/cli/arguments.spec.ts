@@ -129,6 +129,12 @@ describe('parseCommand', () => {
     );
   });
 
+  it('never echoes a token given without a command', () => {
+    expect(usageError(['eyJhbGciOiJIUzI1NiJ9.e30.sig'])).toBe(
+      'unknown command: the commands are sign, verify and help',
+    );
+  });
+
   it('reads every argv as a command or refuses it with a usage error, never another error', () => {
     const word = fc.oneof(
       fc.constantFrom(

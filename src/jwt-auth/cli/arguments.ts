@@ -79,7 +79,13 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   if (command === undefined) throw new CliError('usage', 'no command given');
   const allowed = COMMAND_OPTIONS[command];
   if (!Object.hasOwn(COMMAND_OPTIONS, command) || allowed === undefined) {
-    throw new CliError('usage', `unknown command ${JSON.stringify(command)}`);
+    // Echoed only when it looks like a mistyped word: a token given without
+    // "verify" stays off the terminal.
+    const shown = /^[A-Za-z-]{1,20}$/.test(command) ? ` "${command}"` : '';
+    throw new CliError(
+      'usage',
+      `unknown command${shown}: the commands are sign, verify and help`,
+    );
   }
   const misplaced = (Object.keys(values) as OptionName[]).find(
     (name) => !allowed.includes(name),
