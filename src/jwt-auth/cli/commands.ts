@@ -59,7 +59,10 @@ export async function sign(command: SignCommand, io: CliIo): Promise<string> {
 export async function verify(command: VerifyCommand, io: CliIo): Promise<void> {
   const { options } = configure(command.dotenv, io, { revocation: true });
   const token = command.token ?? (await io.readStdin())?.trim();
-  if (token === '') throw new CliError('usage', 'no token given on stdin');
+  if (token === '') {
+    const where = command.token === undefined ? ' on stdin' : '';
+    throw new CliError('usage', `no token given${where}`);
+  }
   // Longer than any token may be: refused as the module refuses one too long.
   if (token === undefined) throw new InvalidTokenError('token_malformed');
   await withTokenService(options, async (tokens) => {

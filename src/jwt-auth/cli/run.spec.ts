@@ -64,6 +64,17 @@ describe('runCli', () => {
     });
   });
 
+  it.each([
+    [['verify', ''], 'no token given'],
+    [['verify'], 'no token given on stdin'],
+  ])('answers %j with a usage error', async (argv, fault) => {
+    const { status, stderr } = await run(argv, {
+      readStdin: async () => ' \n',
+    });
+    expect(status).toBe(2);
+    expect(stderr).toBe(`nest-jwt-auth: ${fault}\n${SYNOPSIS}`);
+  });
+
   it('treats stdin past its limit as a malformed token', async () => {
     expect(
       await run(['verify', '-'], { readStdin: async () => undefined }),
