@@ -5,6 +5,7 @@ import { runCli } from './run.js';
 /** The most standard input read: far beyond any token the module accepts. */
 const STDIN_LIMIT = 1 << 20;
 
+/** Standard input as text, or `undefined` past `STDIN_LIMIT` (then left unread). */
 async function readStdin(): Promise<string | undefined> {
   if (process.stdin.isTTY) {
     process.stderr.write('Paste the token, then press Ctrl-D:\n');
