@@ -1,0 +1,81 @@
+import {
+  INVALID_TOKEN_DESCRIPTIONS,
+  type InvalidTokenCode,
+} from '../errors/invalid-token.error.js';
+import type { AuthenticatedUser } from '../interfaces/authenticated-user.interface.js';
+
+/** The program's name, as installed by the package's `bin`. */
+export const PROGRAM = 'nest-jwt-auth';
+
+/** The forms of the command line: printed, on stderr, after a usage error. */
+export const SYNOPSIS = `Usage:
+  ${PROGRAM} sign --sub <user id> [--ttl <seconds>] [--claim <name>=<text> | <name>:=<json> ...]
+  ${PROGRAM} verify [<token> | -]
+  ${PROGRAM} help | --help | -h
+  ${PROGRAM} --version
+`;
+
+/** `--help`. */
+export const USAGE = `${SYNOPSIS}
+sign     prints a new access token, alone, on stdout.
+verify   checks a token (given, or read from stdin when it is "-" or absent)
+         and prints the verdict and its claims; a refusal goes to stderr with
+         its code.
+
+Options:
+  --sub <user id>     the token's subject: a whole number, 0 or more
+  --ttl <seconds>     lifetime; at most, and by default, JWT_EXPIRES_IN
+  --claim name=text   a string claim; repeat for more
+  --claim name:=json  a JSON claim (n:=3, admin:=true, roles:=["a","b"])
+  --dotenv <path>     read variables from this file instead of ./.env
+  -h, --help          this help
+
+Environment (from the process, or else from ./.env or --dotenv):
+  JWT_SECRET           required; at least 32 bytes for HS256, 48 for HS384, 64 for HS512
+  JWT_ALGORITHM        HS256 (default), HS384 or HS512
+  JWT_EXPIRES_IN       longest token lifetime, in seconds (default 86400)
+  JWT_ISSUER           iss to sign and require
+  JWT_AUDIENCE         aud to sign (the first) and accept; comma-separated
+  JWT_CLOCK_TOLERANCE  leeway on exp and nbf, in seconds (default 0)
+  REDIS_URL            verify checks revocations in this Redis
+
+Exit status:
+  0  signed, or the token is valid
+  1  the token is refused
+  2  bad arguments or configuration
+  3  the revocation store did not answer, or an unexpected failure
+`;
+
+/**
+ * What `verify` prints for a valid token: the verdict, whether revocation
+ * was checked, and the claims as pretty JSON.
+ *
+ * @param revocationStore where revocations were looked up, or `undefined`
+ *   when no store shared with an application was configured.
+ */
+export function formatVerified(
+  user: AuthenticatedUser,
+  revocationStore: string | undefined,
+): string {
+  const expires = new Date(user.claims.exp * 1000).toISOString();
+  const revocation =
+    revocationStore === undefined
+      ? 'revocation: not checked (set REDIS_URL to check the store an application shares)'
+      : `revocation: not revoked (checked in ${revocationStore})`;
+  return [
+    `valid: user ${user.userId}, expires ${expires}`,
+    revocation,
+    JSON.stringify(user.claims, null, 2),
+    '',
+  ].join('\n');
+}
+
+/** What `verify` prints on stderr for a refused token: its stable code and description. */
+export function formatRefusal(code: InvalidTokenCode): string {
+  return `refused: ${code}: ${INVALID_TOKEN_DESCRIPTIONS[code]}\n`;
+}
+
+/** One line on stderr for a fault of the command line itself. */
+export function formatFault(message: string): string {
+  return `${PROGRAM}: ${message}\n`;
+}
