@@ -1,21 +1,9 @@
 import {
   Injectable,
-  Logger,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { RefusalReason } from './bearer-challenge.js';
-import { BearerChallengeService } from './bearer-challenge.service.js';
-import {
-  extractBearerToken,
-  type RequestWithHeaders,
-} from './bearer-token.extractor.js';
-import { InvalidTokenError } from './errors/invalid-token.error.js';
-import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
-import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import { IS_PUBLIC_KEY } from './public.decorator.js';
-import { TokenService } from './token.service.js';
+import { RequestAuthenticator } from './request.authenticator.js';
 
 /**
  * Guards a route: a request passes with a valid `Authorization: Bearer`
@@ -28,50 +16,15 @@ import { TokenService } from './token.service.js';
  * It applies exactly the rules of `TokenService.verify()` and of
  * `JwtStrategy` (all three call one verifier), without Passport's
  * per-request machinery and its process-wide strategy registry: each
- * module's guard uses that module's own configuration.
+ * module's guard uses that module's own configuration. The verdict comes
+ * from the module's `RequestAuthenticator`, whichever way the guard is
+ * registered.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  private readonly logger = new Logger('JwtAuth');
+  constructor(private readonly authenticator: RequestAuthenticator) {}
 
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly tokens: TokenService,
-    private readonly challenge: BearerChallengeService,
-  ) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(
-      IS_PUBLIC_KEY,
-      [context.getHandler(), context.getClass()],
-    );
-    if (isPublic === true) return true;
-
-    const http = context.switchToHttp();
-    const request = http.getRequest<
-      RequestWithHeaders & { user?: AuthenticatedUser }
-    >();
-    const token = extractBearerToken(request);
-    if (token === null) {
-      throw this.challenge.refuse(http.getResponse(), 'token_missing');
-    }
-    try {
-      request.user = await this.tokens.verify(token);
-    } catch (error) {
-      if (error instanceof RevocationUnavailableError) {
-        throw this.challenge.unavailable(http.getResponse());
-      }
-      throw this.challenge.refuse(http.getResponse(), this.reasonFor(error));
-    }
-    return true;
-  }
-
-  private reasonFor(error: unknown): RefusalReason {
-    if (error instanceof InvalidTokenError) return error.code;
-    // A fault of ours, not of the token: refuse (fail closed), and say so.
-    this.logger.error(
-      `Token verification failed unexpectedly: ${error instanceof Error ? error.name : typeof error}`,
-    );
-    return 'token_malformed';
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.authenticator.authenticate(context);
   }
 }
