@@ -167,9 +167,12 @@ describe.each(ADAPTERS)('testing helpers (%s)', (adapter: AdapterName) => {
     });
   });
 
-  it("signs with the app's own secret, algorithm, issuer, audience and lifetime", async () => {
+  it("signs for userId whatever the claims say, with the app's own secret, algorithm, issuer, audience and lifetime", async () => {
     const app = await start(GUARD_MODES['globalGuard: true']);
-    const token = await signTestToken(app, 3, { expiresIn: 60 });
+    const token = await signTestToken(app, 3, {
+      expiresIn: 60,
+      claims: { sub: 99 },
+    });
     const [header, claims] = token.split('.');
     expect(decodeJson(header)).toEqual({ alg: 'HS384', typ: 'JWT' });
     const decoded = decodeJson(claims);

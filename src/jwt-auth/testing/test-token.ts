@@ -4,9 +4,9 @@ import { TokenService } from '../token.service.js';
 /** Options of `signTestToken()` and `testAuthorizationHeader()`. */
 export interface TestTokenOptions {
   /**
-   * Application claims to carry besides `sub`. The claims `TokenService`
-   * sets itself (`iat`, `exp`, `nbf`, `jti`, `iss`, `aud`) are refused, as
-   * `TokenService.sign()` refuses them.
+   * Application claims to carry; `sub` is always `userId`. The claims
+   * `TokenService` sets itself (`iat`, `exp`, `nbf`, `jti`, `iss`, `aud`)
+   * are refused, as `TokenService.sign()` refuses them.
    */
   readonly claims?: Readonly<Record<string, unknown>>;
   /**
