@@ -23,6 +23,8 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // The consumer apps run against the packed library (npm run test:consumers).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/consumers/'],
   transform,
 };
 

@@ -1,23 +1,9 @@
 import {
   Injectable,
-  Logger,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { RefusalReason } from './bearer-challenge.js';
-import { BearerChallengeService } from './bearer-challenge.service.js';
-import {
-  extractBearerToken,
-  sendsAuthorization,
-  type RequestWithHeaders,
-} from './bearer-token.extractor.js';
-import { InvalidTokenError } from './errors/invalid-token.error.js';
-import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
-import { ANONYMOUS, type GuardedRequest } from './optional-user.decorator.js';
-import { routeAccess } from './route-access.js';
-import { grantedScopes } from './scope.js';
-import { TokenService } from './token.service.js';
+import { RequestAuthenticator } from './request.authenticator.js';
 
 /**
  * Guards a route: a request passes with a valid `Authorization: Bearer`
@@ -33,59 +19,15 @@ import { TokenService } from './token.service.js';
  * It applies exactly the rules of `TokenService.verify()` and of
  * `JwtStrategy` (all three call one verifier), without Passport's
  * per-request machinery and its process-wide strategy registry: each
- * module's guard uses that module's own configuration.
+ * module's guard uses that module's own configuration. The verdict comes
+ * from the module's `RequestAuthenticator`, whichever way the guard is
+ * registered.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  private readonly logger = new Logger('JwtAuth');
+  constructor(private readonly authenticator: RequestAuthenticator) {}
 
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly tokens: TokenService,
-    private readonly challenge: BearerChallengeService,
-  ) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = routeAccess(
-      this.reflector,
-      context.getHandler(),
-      context.getClass(),
-    );
-    if (access.mode === 'public') return true;
-
-    const http = context.switchToHttp();
-    const request = http.getRequest<RequestWithHeaders & GuardedRequest>();
-    if (access.mode === 'optional' && !sendsAuthorization(request)) {
-      request[ANONYMOUS] = true;
-      return true;
-    }
-    const token = extractBearerToken(request);
-    if (token === null) {
-      throw this.challenge.refuse(http.getResponse(), 'token_missing');
-    }
-    try {
-      request.user = await this.tokens.verify(token);
-    } catch (error) {
-      if (error instanceof RevocationUnavailableError) {
-        throw this.challenge.unavailable(http.getResponse());
-      }
-      throw this.challenge.refuse(http.getResponse(), this.reasonFor(error));
-    }
-    if (access.mode === 'required' && access.scopes.length > 0) {
-      const granted = grantedScopes(request.user.claims.scope);
-      if (!access.scopes.every((scope) => granted.has(scope))) {
-        throw this.challenge.forbid(http.getResponse(), access.scopes);
-      }
-    }
-    return true;
-  }
-
-  private reasonFor(error: unknown): RefusalReason {
-    if (error instanceof InvalidTokenError) return error.code;
-    // A fault of ours, not of the token: refuse (fail closed), and say so.
-    this.logger.error(
-      `Token verification failed unexpectedly: ${error instanceof Error ? error.name : typeof error}`,
-    );
-    return 'token_malformed';
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.authenticator.authenticate(context);
   }
 }

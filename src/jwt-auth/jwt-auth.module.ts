@@ -8,6 +8,7 @@ import {
 } from './jwt-auth.module-definition.js';
 import { JWT_AUTH_OPTIONS, resolveJwtAuthOptions } from './jwt-auth.options.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { RequestAuthenticator } from './request.authenticator.js';
 import { createRevocationStore } from './revocation/revocation-store.factory.js';
 import {
   REVOCATION_STORE,
@@ -42,8 +43,14 @@ import { TokenVerifier } from './token.verifier.js';
     TokenService,
     JwtStrategy,
     BearerChallengeService,
+    RequestAuthenticator,
     JwtAuthGuard,
   ],
-  exports: [TokenService, BearerChallengeService, JwtAuthGuard],
+  exports: [
+    TokenService,
+    BearerChallengeService,
+    RequestAuthenticator,
+    JwtAuthGuard,
+  ],
 })
 export class JwtAuthModule extends ConfigurableModuleClass {}

@@ -29,6 +29,15 @@ export function grantedScopes(claim: unknown): ReadonlySet<string> {
   return isScopeValue(claim) ? new Set(claim.split(' ')) : new Set();
 }
 
+/** Whether a token's `scope` claim grants every one of `required`. */
+export function grantsScopes(
+  claim: unknown,
+  required: readonly string[],
+): boolean {
+  const granted = grantedScopes(claim);
+  return required.every((scope) => granted.has(scope));
+}
+
 /** How a value is named in an error: a string as JSON, anything else by its type. */
 export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;

@@ -5,7 +5,7 @@ import type {
   ModuleMetadata,
 } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import request, { type Response } from 'supertest';
 
@@ -22,7 +22,22 @@ export async function startApp(
   adapter: AdapterName,
   logger: LoggerService | false = false,
 ): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule(metadata).compile();
+  return listen(
+    await Test.createTestingModule(metadata).compile(),
+    adapter,
+    logger,
+  );
+}
+
+/**
+ * Starts an app from a compiled testing module on `adapter`, listening on a
+ * free loopback port; silent unless given a logger.
+ */
+export async function listen(
+  moduleRef: TestingModule,
+  adapter: AdapterName,
+  logger: LoggerService | false = false,
+): Promise<INestApplication> {
   const app =
     adapter === 'fastify'
       ? moduleRef.createNestApplication(new FastifyAdapter(), { logger })
