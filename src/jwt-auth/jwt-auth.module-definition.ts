@@ -11,7 +11,7 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
  * the request path (the OpenAPI helper) can tell whether every route is
  * guarded without reading Nest's internal guard registry.
  */
-export const JWT_AUTH_GLOBAL_GUARD = 'jwt-auth:global-guard';
+export const JWT_AUTH_GLOBAL_GUARD = Symbol('JWT_AUTH_GLOBAL_GUARD');
 
 export const {
   ConfigurableModuleClass,

@@ -158,10 +158,31 @@ describe('resolveJwtAuthOptions', () => {
       'tokenCacheSize',
     ],
     ['a misspelt option', { secret: secret32, expiresin: 60 }, 'expiresin'],
+    [
+      'a Redis URL and a client',
+      {
+        secret: secret32,
+        revocation: {
+          redis: { url: 'redis://localhost', client: { call: () => null } },
+        },
+      },
+      'revocation.redis',
+    ],
+    [
+      'a URL of another scheme',
+      { secret: secret32, revocation: { redis: { url: 'http://localhost' } } },
+      'revocation.redis.url',
+    ],
+    [
+      'a Redis URL that does not parse',
+      { secret: secret32, revocation: { redis: { url: 'redis://:pw@[bad' } } },
+      'revocation.redis.url',
+    ],
   ])('refuses %s, naming the option', (_label, options, option) => {
     const fault = faultOf(options);
     expect(fault.option).toBe(option);
     expect(fault.message).toContain(`"${option}"`);
+    expect(fault.message).not.toContain('pw');
   });
 
   it('refuses options that are not an object', () => {

@@ -181,7 +181,9 @@ function resolveRevocation(
     }
     if (
       url !== undefined &&
-      (typeof url !== 'string' || !/^rediss?:\/\//.test(url))
+      (typeof url !== 'string' ||
+        !/^rediss?:\/\//.test(url) ||
+        !URL.canParse(url))
     ) {
       throw new JwtAuthOptionsError(
         'revocation.redis.url',

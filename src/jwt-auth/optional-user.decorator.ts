@@ -18,7 +18,8 @@ export interface GuardedRequest {
  * The user id as a number, or `undefined` for an anonymous caller, on an
  * `@OptionalAuth()` route that `JwtAuthGuard` guards: type the parameter
  * `number | undefined`. On a route the guard did not check (unguarded, or
- * `@Public()`), it throws: that is a wiring mistake, not an anonymous caller.
+ * `@Public()`) and where nothing else put a user on the request, it throws:
+ * that is a wiring mistake, not an anonymous caller.
  */
 export const OptionalUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): number | undefined => {

@@ -27,6 +27,18 @@ describe('@RequireScopes()', () => {
     ]);
   });
 
+  it("adds a subclass's scopes to its base class's", () => {
+    @RequireScopes('admin')
+    class Base {}
+    @RequireScopes('read')
+    class Sub extends Base {}
+    expect(new Reflector().get(REQUIRED_SCOPES_KEY, Sub)).toEqual([
+      'admin',
+      'read',
+    ]);
+    expect(new Reflector().get(REQUIRED_SCOPES_KEY, Base)).toEqual(['admin']);
+  });
+
   it('needs at least one scope', () => {
     expect(() => RequireScopes()).toThrow(
       new TypeError('@RequireScopes() needs at least one scope'),

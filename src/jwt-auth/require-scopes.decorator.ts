@@ -34,8 +34,10 @@ export function RequireScopes(
     descriptor?: PropertyDescriptor,
   ) => {
     const holder = (descriptor?.value as object | undefined) ?? target;
+    // Inherited too: a subclass adds to its base class's scopes, and its
+    // own entry would otherwise hide them.
     const declared =
-      (Reflect.getOwnMetadata(REQUIRED_SCOPES_KEY, holder) as
+      (Reflect.getMetadata(REQUIRED_SCOPES_KEY, holder) as
         readonly string[] | undefined) ?? [];
     Reflect.defineMetadata(
       REQUIRED_SCOPES_KEY,

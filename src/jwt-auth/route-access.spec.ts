@@ -1,8 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Type } from '@nestjs/common';
+import { SetMetadata, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { OptionalAuth } from './optional-auth.decorator.js';
-import { Public } from './public.decorator.js';
+import {
+  IS_OPTIONAL_AUTH_KEY,
+  OptionalAuth,
+} from './optional-auth.decorator.js';
+import { IS_PUBLIC_KEY, Public } from './public.decorator.js';
 import { RequireScopes } from './require-scopes.decorator.js';
 import { routeAccess, type RouteAccess } from './route-access.js';
 
@@ -43,6 +46,32 @@ class ScopedClass {
 class OpenScopedClass {
   static plain(this: void): void {}
 }
+
+@Public()
+class ClosingClass {
+  @SetMetadata(IS_PUBLIC_KEY, false) static closed(this: void): void {}
+  @SetMetadata(IS_OPTIONAL_AUTH_KEY, false) static notOptional(
+    this: void,
+  ): void {}
+}
+
+@OptionalAuth()
+class StrictOptionalClass {
+  @SetMetadata(IS_OPTIONAL_AUTH_KEY, false) static closed(this: void): void {}
+}
+
+class TruthyMarks {
+  @SetMetadata(IS_PUBLIC_KEY, 'yes') static open(this: void): void {}
+  @SetMetadata(IS_OPTIONAL_AUTH_KEY, 1) static optional(this: void): void {}
+}
+
+@RequireScopes('admin')
+class AdminBase {
+  static plain(this: void): void {}
+}
+
+@RequireScopes('read')
+class ReadingAdmin extends AdminBase {}
 
 const access = (
   controller: abstract new () => unknown,
@@ -125,6 +154,42 @@ describe('routeAccess', () => {
       OpenScopedClass,
       OpenScopedClass.plain,
       required('orders'),
+    ],
+    [
+      '@Public() class, handler marked not public',
+      ClosingClass,
+      ClosingClass.closed,
+      required(),
+    ],
+    [
+      '@Public() class, handler marked not optional',
+      ClosingClass,
+      ClosingClass.notOptional,
+      required(),
+    ],
+    [
+      '@OptionalAuth() class, handler marked not optional',
+      StrictOptionalClass,
+      StrictOptionalClass.closed,
+      required(),
+    ],
+    [
+      'a public mark that is not true',
+      TruthyMarks,
+      TruthyMarks.open,
+      required(),
+    ],
+    [
+      'an optional mark that is not true',
+      TruthyMarks,
+      TruthyMarks.optional,
+      required(),
+    ],
+    [
+      '@RequireScopes() on a class and on its base class',
+      ReadingAdmin,
+      AdminBase.plain,
+      required('admin', 'read'),
     ],
   ])('%s', (_label, controller, handler, expected) => {
     expect(access(controller, handler)).toEqual(expected);

@@ -11,7 +11,8 @@ import { REQUIRED_SCOPES_KEY } from './require-scopes.decorator.js';
  * scope in `scopes`.
  */
 export type RouteAccess =
-  | { readonly mode: 'public' | 'optional' }
+  | { readonly mode: 'public' }
+  | { readonly mode: 'optional' }
   | { readonly mode: 'required'; readonly scopes: readonly string[] };
 
 /** A controller method, as Nest hands it to guards and keeps its metadata on. */
@@ -24,9 +25,9 @@ const NO_SCOPES: readonly string[] = Object.freeze([]);
  * overridden: the controller's and the handler's add up, and any scope
  * makes a token required whatever `@Public()` or `@OptionalAuth()` say, so
  * that no opening decorator can silently drop an authorization requirement.
- * Otherwise the handler's `@Public()` / `@OptionalAuth()` overrides the
- * controller's; on one target carrying both, `@OptionalAuth()` (the
- * stricter) applies.
+ * Otherwise the handler's `@Public()` / `@OptionalAuth()` marks override the
+ * controller's (a mark set to `false` too); on one target carrying both,
+ * `@OptionalAuth()` (the stricter) applies. Only `true` opens a route.
  */
 export function routeAccess(
   reflector: Reflector,
@@ -41,13 +42,15 @@ export function routeAccess(
   if (scopes.length > 0) {
     return { mode: 'required', scopes: [...new Set(scopes)] };
   }
+  // The first target that says anything decides, `false` included: a
+  // handler marked not public stays guarded in a `@Public()` controller.
   for (const target of targets) {
-    if (reflector.get<boolean | undefined>(IS_OPTIONAL_AUTH_KEY, target)) {
-      return { mode: 'optional' };
-    }
-    if (reflector.get<boolean | undefined>(IS_PUBLIC_KEY, target)) {
-      return { mode: 'public' };
-    }
+    const optional = reflector.get<unknown>(IS_OPTIONAL_AUTH_KEY, target);
+    const open = reflector.get<unknown>(IS_PUBLIC_KEY, target);
+    if (optional === undefined && open === undefined) continue;
+    if (optional === true) return { mode: 'optional' };
+    if (open === true) return { mode: 'public' };
+    break;
   }
   return { mode: 'required', scopes: NO_SCOPES };
 }

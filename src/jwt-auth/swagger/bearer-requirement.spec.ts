@@ -98,14 +98,14 @@ function controllerFor(route: Route): [Type, RouteHandler] {
 
 /**
  * What JwtAuthGuard does, stated plainly: it checks a token when it guards
- * the route, globally or named on the method or the controller, unless
- * either of them is marked `@Public()`.
+ * the route, globally or named on the method or the controller, unless the
+ * route is public: the handler's mark, or else the controller's, is true.
  */
 function expected(route: Route): BearerRequirement | undefined {
   const guarded =
     route.globalGuard ||
     [...route.handlerGuards, ...route.controllerGuards].some(({ jwt }) => jwt);
-  const open = route.handlerPublic === true || route.controllerPublic === true;
+  const open = (route.handlerPublic ?? route.controllerPublic) === true;
   return guarded && !open ? { mode: 'required', scopes: [] } : undefined;
 }
 

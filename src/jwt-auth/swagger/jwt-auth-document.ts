@@ -100,13 +100,26 @@ function guardedHandlers(
       for (const name of scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name];
         // A method inherited by several controllers carries one set of
-        // metadata: it is marked if any of them guards it.
+        // metadata: it is marked if any of them guards it, as the
+        // strictest of them does.
         const requirement = bearerRequirement(controller, handler, globalGuard);
-        if (requirement !== undefined) guarded.set(handler, requirement);
+        if (requirement !== undefined) {
+          guarded.set(handler, stricter(guarded.get(handler), requirement));
+        }
       }
     }
   }
   return guarded;
+}
+
+/** The stricter of two requirements: a token over none, then more scopes. */
+function stricter(
+  a: BearerRequirement | undefined,
+  b: BearerRequirement,
+): BearerRequirement {
+  if (a === undefined || a.mode === 'optional') return b;
+  if (b.mode === 'optional') return a;
+  return { mode: 'required', scopes: [...new Set([...a.scopes, ...b.scopes])] };
 }
 
 /**

@@ -38,7 +38,8 @@ const TEST_CLAIMS_LIFETIME = 3600;
  * `@CurrentUser()` reads), or with `'allow-anonymous'` lets the request
  * through with no user. Routes marked `@Public()` pass without a user, as
  * with the real guard; scopes stay checked: a fixed user whose `scope`
- * claim lacks what `@RequireScopes()` asks for gets the real 403.
+ * claim lacks what `@RequireScopes()` asks for gets the real 403, and an
+ * anonymous caller the real 401.
  */
 export class TestingRequestAuthenticator implements Pick<
   RequestAuthenticator,
@@ -77,6 +78,10 @@ export class TestingRequestAuthenticator implements Pick<
     const http = context.switchToHttp();
     const request = http.getRequest<GuardedRequest>();
     if (this.identity === 'allow-anonymous') {
+      // A route that requires scopes never lets an anonymous caller in.
+      if (access.mode === 'required' && access.scopes.length > 0) {
+        throw this.challenge.refuse(http.getResponse(), 'token_missing');
+      }
       request[ANONYMOUS] = true;
       return true;
     }
