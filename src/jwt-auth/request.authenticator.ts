@@ -10,7 +10,7 @@ import {
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 import { ANONYMOUS, type GuardedRequest } from './optional-user.decorator.js';
-import { routeAccess } from './route-access.js';
+import { RouteAccessReader } from './route-access.js';
 import { grantsScopes } from './scope.js';
 import { TokenService } from './token.service.js';
 
@@ -28,12 +28,15 @@ import { TokenService } from './token.service.js';
 @Injectable()
 export class RequestAuthenticator {
   private readonly logger = new Logger('JwtAuth');
+  private readonly routes: RouteAccessReader;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly tokens: TokenService,
     private readonly challenge: BearerChallengeService,
-  ) {}
+  ) {
+    this.routes = new RouteAccessReader(reflector);
+  }
 
   /**
    * Lets a `@Public()` route through, an `@OptionalAuth()` route without an
@@ -46,11 +49,7 @@ export class RequestAuthenticator {
    * @throws ServiceUnavailableException when revocation cannot be checked.
    */
   async authenticate(context: ExecutionContext): Promise<boolean> {
-    const access = routeAccess(
-      this.reflector,
-      context.getHandler(),
-      context.getClass(),
-    );
+    const access = this.routes.read(context.getHandler(), context.getClass());
     if (access.mode === 'public') return true;
 
     const http = context.switchToHttp();

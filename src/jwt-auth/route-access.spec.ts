@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { SetMetadata, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
@@ -7,7 +7,11 @@ import {
 } from './optional-auth.decorator.js';
 import { IS_PUBLIC_KEY, Public } from './public.decorator.js';
 import { RequireScopes } from './require-scopes.decorator.js';
-import { routeAccess, type RouteAccess } from './route-access.js';
+import {
+  RouteAccessReader,
+  routeAccess,
+  type RouteAccess,
+} from './route-access.js';
 
 class Plain {
   static plain(this: void): void {}
@@ -193,5 +197,30 @@ describe('routeAccess', () => {
     ],
   ])('%s', (_label, controller, handler, expected) => {
     expect(access(controller, handler)).toEqual(expected);
+  });
+});
+
+describe('RouteAccessReader', () => {
+  it('reads each route once, and answers as routeAccess does', () => {
+    const reflector = new Reflector();
+    const reads = jest.spyOn(reflector, 'get');
+    const reader = new RouteAccessReader(reflector);
+    const routes: [Type, () => void][] = [
+      [Plain, Plain.plain],
+      [Plain, Plain.open],
+      [OptionalClass, OptionalClass.plain],
+      [ScopedClass, ScopedClass.scoped],
+      [ReadingAdmin, AdminBase.plain],
+      [AdminBase, AdminBase.plain],
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const [controller, handler] of routes) {
+        expect(reader.read(handler, controller)).toEqual(
+          access(controller, handler),
+        );
+      }
+      if (round === 0) reads.mockClear();
+    }
+    expect(reads).not.toHaveBeenCalled();
   });
 });

@@ -54,3 +54,32 @@ export function routeAccess(
   }
   return { mode: 'required', scopes: NO_SCOPES };
 }
+
+/**
+ * `routeAccess()`, remembered per route. Decorators are applied when a
+ * class is defined, so a route's access does not change while the
+ * application runs; reading it again would cost several metadata lookups
+ * on every request.
+ */
+export class RouteAccessReader {
+  private readonly byController = new WeakMap<
+    Type,
+    WeakMap<RouteHandler, RouteAccess>
+  >();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  read(handler: RouteHandler, controller: Type): RouteAccess {
+    let byHandler = this.byController.get(controller);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.byController.set(controller, byHandler);
+    }
+    let access = byHandler.get(handler);
+    if (access === undefined) {
+      access = routeAccess(this.reflector, handler, controller);
+      byHandler.set(handler, access);
+    }
+    return access;
+  }
+}

@@ -6,7 +6,7 @@ import type { AuthenticatedUser } from '../interfaces/authenticated-user.interfa
 import type { BearerChallengeService } from '../bearer-challenge.service.js';
 import { ANONYMOUS, type GuardedRequest } from '../optional-user.decorator.js';
 import type { RequestAuthenticator } from '../request.authenticator.js';
-import { routeAccess } from '../route-access.js';
+import { RouteAccessReader } from '../route-access.js';
 import { grantsScopes } from '../scope.js';
 import { parseUserId } from '../user-id.js';
 
@@ -45,7 +45,7 @@ export class TestingRequestAuthenticator implements Pick<
   RequestAuthenticator,
   'authenticate'
 > {
-  private readonly reflector = new Reflector();
+  private readonly routes = new RouteAccessReader(new Reflector());
 
   constructor(
     private readonly identity: TestIdentity,
@@ -68,11 +68,7 @@ export class TestingRequestAuthenticator implements Pick<
   }
 
   async authenticate(context: ExecutionContext): Promise<boolean> {
-    const access = routeAccess(
-      this.reflector,
-      context.getHandler(),
-      context.getClass(),
-    );
+    const access = this.routes.read(context.getHandler(), context.getClass());
     if (access.mode === 'public') return true;
 
     const http = context.switchToHttp();
