@@ -14,8 +14,9 @@ const OPTION_VARIABLES: Readonly<Record<string, string>> = {
 
 /**
  * Starts the demo's root module on the adapter `HTTP_ADAPTER` names and the
- * port `PORT` names, with its API docs at `/docs`, and logs where it listens. A configuration fault ends
- * the process with status 1 and a message that names the variable.
+ * port `PORT` names, with its API docs at `/docs`, and logs where it
+ * listens. A configuration fault ends the process with status 1 and a
+ * message that names the variable.
  */
 export async function startDemo(
   rootModule: Type,

@@ -2,7 +2,7 @@ import {
   INVALID_TOKEN_DESCRIPTIONS,
   type InvalidTokenCode,
 } from './errors/invalid-token.error.js';
-import { describeValue, isScopeToken } from './scope.js';
+import { invalidScopeToken } from './scope.js';
 
 /**
  * Why a request was refused: `token_missing` when it presented no bearer
@@ -56,11 +56,9 @@ function scopeAttribute(scopes: readonly string[]): string {
       'bearerChallenge(): insufficient_scope needs the required scopes',
     );
   }
-  const invalid = scopes.findIndex((scope) => !isScopeToken(scope));
-  if (invalid >= 0) {
-    throw new TypeError(
-      `bearerChallenge(): ${describeValue(scopes[invalid])} is not a scope-token`,
-    );
+  const invalid = invalidScopeToken(scopes);
+  if (invalid !== undefined) {
+    throw new TypeError(`bearerChallenge(): ${invalid} is not a scope-token`);
   }
   return scopes.join(' ');
 }

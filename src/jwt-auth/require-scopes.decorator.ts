@@ -1,4 +1,4 @@
-import { describeValue, isScopeToken } from './scope.js';
+import { invalidScopeToken } from './scope.js';
 
 /** Metadata key set by `@RequireScopes()`: the required scope-tokens. */
 export const REQUIRED_SCOPES_KEY = 'jwt-auth:scopes';
@@ -22,10 +22,10 @@ export function RequireScopes(
   if (scopes.length === 0) {
     throw new TypeError('@RequireScopes() needs at least one scope');
   }
-  const invalid = scopes.findIndex((scope) => !isScopeToken(scope));
-  if (invalid >= 0) {
+  const invalid = invalidScopeToken(scopes);
+  if (invalid !== undefined) {
     throw new TypeError(
-      `@RequireScopes(): ${describeValue(scopes[invalid])} is not a scope-token (RFC 6749 3.3: printable ASCII without space, " or \\)`,
+      `@RequireScopes(): ${invalid} is not a scope-token (RFC 6749 3.3: printable ASCII without space, " or \\)`,
     );
   }
   return (

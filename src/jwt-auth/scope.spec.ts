@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { grantedScopes, isScopeToken, isScopeValue } from './scope.js';
+import {
+  grantedScopes,
+  grantsScopes,
+  invalidScopeToken,
+  isScopeToken,
+  isScopeValue,
+} from './scope.js';
 
 const scopeChar = fc.constantFrom(
   ...Array.from({ length: 0x7f - 0x21 }, (_, index) =>
@@ -61,5 +67,32 @@ describe('grantedScopes', () => {
     ['non-ASCII', 'read écrire'],
   ])('grants nothing for %s', (_label, claim) => {
     expect(grantedScopes(claim).size).toBe(0);
+  });
+});
+
+describe('grantsScopes', () => {
+  it('grants a route that requires no scope to any claim', () => {
+    for (const claim of [undefined, 7, 'read', 'read  write']) {
+      expect(grantsScopes(claim, [])).toBe(true);
+    }
+  });
+
+  it('grants only when every required scope is in the claim', () => {
+    expect(grantsScopes('read write', ['write', 'read'])).toBe(true);
+    expect(grantsScopes('read', ['read', 'write'])).toBe(false);
+    expect(grantsScopes('read  write', ['read'])).toBe(false);
+  });
+});
+
+describe('invalidScopeToken', () => {
+  it('names the first value that is not a scope-token', () => {
+    expect(invalidScopeToken(['read', 'a b', 7])).toBe('"a b"');
+    expect(invalidScopeToken(['read', 7])).toBe('number');
+    expect(invalidScopeToken(['read', undefined])).toBe('undefined');
+  });
+
+  it('names nothing when every value is one', () => {
+    expect(invalidScopeToken([])).toBeUndefined();
+    expect(invalidScopeToken(['read', 'orders:write'])).toBeUndefined();
   });
 });

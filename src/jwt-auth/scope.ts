@@ -29,16 +29,30 @@ export function grantedScopes(claim: unknown): ReadonlySet<string> {
   return isScopeValue(claim) ? new Set(claim.split(' ')) : new Set();
 }
 
-/** Whether a token's `scope` claim grants every one of `required`. */
+/**
+ * Whether a token's `scope` claim grants every one of `required`. Nothing
+ * is read for a route that requires no scope: that is every guarded request
+ * of most applications.
+ */
 export function grantsScopes(
   claim: unknown,
   required: readonly string[],
 ): boolean {
+  if (required.length === 0) return true;
   const granted = grantedScopes(claim);
   return required.every((scope) => granted.has(scope));
 }
 
-/** How a value is named in an error: a string as JSON, anything else by its type. */
-export function describeValue(value: unknown): string {
+/**
+ * The first of `scopes` that is not a scope-token, named for an error
+ * message (a string as JSON, anything else by its type), or `undefined`
+ * when every one is.
+ */
+export function invalidScopeToken(
+  scopes: readonly unknown[],
+): string | undefined {
+  const index = scopes.findIndex((scope) => !isScopeToken(scope));
+  if (index < 0) return undefined;
+  const value = scopes[index];
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }

@@ -13,7 +13,7 @@ import {
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
 import { RevocationService } from './revocation/revocation.service.js';
-import { describeValue, isScopeToken, isScopeValue } from './scope.js';
+import { invalidScopeToken, isScopeValue } from './scope.js';
 import { TokenVerifier } from './token.verifier.js';
 import { parseUserId } from './user-id.js';
 
@@ -107,25 +107,19 @@ export class TokenService {
   ): Promise<TokenResponse> {
     const expiresIn = options.expiresIn ?? this.options.expiresIn;
     const scopes = options.scopes ?? [];
-    const invalid = scopes.findIndex((scope) => !isScopeToken(scope));
-    if (invalid >= 0) {
+    const invalid = invalidScopeToken(scopes);
+    if (invalid !== undefined) {
       throw new TypeError(
-        `TokenService.createTokenResponse(): ${describeValue(scopes[invalid])} is not a scope-token (RFC 6749 3.3)`,
+        `TokenService.createTokenResponse(): ${invalid} is not a scope-token (RFC 6749 3.3)`,
       );
     }
-    if (scopes.length === 0) {
-      return {
-        access_token: await this.sign({ sub: userId }, { expiresIn }),
-        token_type: 'Bearer',
-        expires_in: expiresIn,
-      };
-    }
-    const scope = [...new Set(scopes)].join(' ');
+    const granted =
+      scopes.length === 0 ? {} : { scope: [...new Set(scopes)].join(' ') };
     return {
-      access_token: await this.sign({ sub: userId, scope }, { expiresIn }),
+      access_token: await this.sign({ sub: userId, ...granted }, { expiresIn }),
       token_type: 'Bearer',
       expires_in: expiresIn,
-      scope,
+      ...granted,
     };
   }
 
