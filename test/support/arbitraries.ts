@@ -182,3 +182,42 @@ export function expectedUserFromClaims(
   }
   return undefined;
 }
+
+/**
+ * Command lines for `nest-jwt-auth`: its commands, options and typical
+ * values shuffled with random words (no NUL: no process takes one as an
+ * argument).
+ */
+export const cliArgv = (maxLength: number): fc.Arbitrary<string[]> =>
+  fc.array(
+    fc.oneof(
+      fc.constantFrom(
+        'sign',
+        'verify',
+        'help',
+        '-',
+        '--',
+        '--sub',
+        '--sub=1',
+        '0',
+        '1',
+        '--ttl',
+        '60',
+        '--claim',
+        'a=b',
+        'n:=[1]',
+        'exp:=1',
+        'scope=read',
+        '--dotenv',
+        '/dev/null',
+        '/',
+        '--help',
+        '-h',
+        '--version',
+        '-x',
+        'a.b.c',
+      ),
+      fc.string({ maxLength: 12 }).filter((text) => !text.includes('\0')),
+    ),
+    { maxLength },
+  );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { cliArgv } from '../../../test/support/arbitraries.js';
 import { parseClaims, parseCommand } from './arguments.js';
 import { CliError } from './cli.error.js';
 
@@ -136,27 +137,8 @@ describe('parseCommand', () => {
   });
 
   it('reads every argv as a command or refuses it with a usage error, never another error', () => {
-    const word = fc.oneof(
-      fc.constantFrom(
-        'sign',
-        'verify',
-        'help',
-        '-',
-        '--',
-        '--sub',
-        '--ttl',
-        '--claim',
-        '--dotenv',
-        '--help',
-        '-h',
-        '--version',
-        '--sub=1',
-        '-x',
-      ),
-      fc.string({ maxLength: 12 }),
-    );
     fc.assert(
-      fc.property(fc.array(word, { maxLength: 8 }), (argv) => {
+      fc.property(cliArgv(8), (argv) => {
         try {
           parseCommand(argv);
         } catch (error) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { cliArgv } from '../../../test/support/arbitraries.js';
 import type { CliIo } from './cli-io.interface.js';
 import { SYNOPSIS, USAGE } from './output.js';
 import { runCli } from './run.js';
@@ -86,33 +87,8 @@ describe('runCli', () => {
   });
 
   it('answers any argv with status 0, 1 or 2, one fault line at most, never a stack or the secret', async () => {
-    const word = fc.oneof(
-      fc.constantFrom(
-        'sign',
-        'verify',
-        'help',
-        '-',
-        '--',
-        '--sub',
-        '--sub=7',
-        '0',
-        '--ttl',
-        '60',
-        '--claim',
-        'a=b',
-        'n:=[1]',
-        'exp:=1',
-        'scope=read',
-        '--dotenv',
-        '/dev/null',
-        '--help',
-        '--version',
-        'a.b.c',
-      ),
-      fc.string({ maxLength: 10 }),
-    );
     await fc.assert(
-      fc.asyncProperty(fc.array(word, { maxLength: 7 }), async (argv) => {
+      fc.asyncProperty(cliArgv(7), async (argv) => {
         const { status, stdout, stderr } = await run(argv);
         expect([0, 1, 2]).toContain(status);
         expect(stdout + stderr).not.toMatch(/^\s+at /m);
