@@ -24,6 +24,7 @@ import {
 } from '../src/jwt-auth/index.js';
 import {
   ADAPTERS,
+  expectForbidden,
   expectRefusal,
   http,
   REFUSAL_BODY,
@@ -40,13 +41,6 @@ const SEED = Number(process.env.PROPERTY_SEED ?? 20261125);
 
 const secret = randomBytes(32).toString('base64url');
 const realm = 'scopes';
-const FORBIDDEN_BODY = {
-  statusCode: 403,
-  message: 'Insufficient scope',
-  error: 'Forbidden',
-};
-const insufficientScope = (scope: string) =>
-  `Bearer realm="${realm}", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="${scope}"`;
 
 /** The scopes the property routes are built from, each subset a route. */
 const UNIVERSE = ['read', 'write', 'orders:read', 'admin'] as const;
@@ -330,15 +324,7 @@ describe.each(
         'refuses a token with %s: 403 and insufficient_scope',
         async (_label, path, scope, required) => {
           const response = await get(path, await sign(6, scope));
-          expect({
-            status: response.status,
-            body: response.body as unknown,
-            challenge: response.headers['www-authenticate'],
-          }).toEqual({
-            status: 403,
-            body: FORBIDDEN_BODY,
-            challenge: insufficientScope(required),
-          });
+          expectForbidden(response, realm, required);
           expect(response.headers['content-type']).toMatch(
             /^application\/json/,
           );
@@ -356,11 +342,7 @@ describe.each(
           payload: { sub: '8', exp: nowSeconds() + 600, scope },
           key: secret,
         });
-        const response = await get('/orders', token);
-        expect(response.status).toBe(403);
-        expect(response.headers['www-authenticate']).toBe(
-          insufficientScope('orders:read'),
-        );
+        expectForbidden(await get('/orders', token), realm, 'orders:read');
         // The token itself is valid: an unscoped route takes it.
         expect((await get('/optional', token)).body).toEqual({ userId: 8 });
       });
@@ -435,15 +417,7 @@ describe.each(
                 body: response.body as unknown,
               }).toEqual({ status: 200, body: { mask } });
             } else {
-              expect({
-                status: response.status,
-                body: response.body as unknown,
-                challenge: response.headers['www-authenticate'],
-              }).toEqual({
-                status: 403,
-                body: FORBIDDEN_BODY,
-                challenge: insufficientScope(scopesOf(mask).join(' ')),
-              });
+              expectForbidden(response, realm, scopesOf(mask).join(' '));
             }
           },
         ),

@@ -30,6 +30,7 @@ import {
 import { TestingRequestAuthenticator } from '../src/jwt-auth/testing/testing-request.authenticator.js';
 import {
   ADAPTERS,
+  expectForbidden,
   expectRefusal,
   http,
   listen,
@@ -211,15 +212,10 @@ describe.each(ADAPTERS)('testing helpers (%s)', (adapter: AdapterName) => {
           claims: { scope: 'orders:read' },
         }),
       );
-      const refused = await http(unscoped).get('/scoped');
-      expect(refused.status).toBe(403);
-      expect(refused.body).toEqual({
-        statusCode: 403,
-        message: 'Insufficient scope',
-        error: 'Forbidden',
-      });
-      expect(refused.headers['www-authenticate']).toBe(
-        'Bearer realm="helpers", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="orders:write"',
+      expectForbidden(
+        await http(unscoped).get('/scoped'),
+        'helpers',
+        'orders:write',
       );
     });
   });

@@ -57,6 +57,34 @@ export const REFUSAL_BODY = {
   error: 'Unauthorized',
 } as const;
 
+/** The body of the module's 403 for a token that lacks a required scope. */
+export const FORBIDDEN_BODY = {
+  statusCode: 403,
+  message: 'Insufficient scope',
+  error: 'Forbidden',
+} as const;
+
+/**
+ * Asserts the module's 403 for a valid token that lacks a scope the route
+ * requires: the exact body and the `insufficient_scope` challenge naming
+ * `scope`, the required scopes (RFC 6750 3.1).
+ */
+export function expectForbidden(
+  response: Response,
+  realm: string,
+  scope: string,
+): void {
+  expect({
+    status: response.status,
+    body: response.body as unknown,
+    challenge: response.headers['www-authenticate'],
+  }).toEqual({
+    status: 403,
+    body: FORBIDDEN_BODY,
+    challenge: `Bearer realm="${realm}", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="${scope}"`,
+  });
+}
+
 /**
  * Asserts the module's one refusal: 401, the exact body, and the exact
  * challenge: the realm alone without a description (no token presented),
