@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { scanMembers } from './json-members.js';
 
 describe('scanMembers', () => {
@@ -64,5 +65,113 @@ describe('scanMembers', () => {
     expect(
       scanMembers(json, JSON.parse(json) as object, 'sub').captured,
     ).toBeUndefined();
+  });
+});
+
+/** A JSON value as a tree, so that what a text must scan to is known. */
+type Tree =
+  | { kind: 'scalar'; written: string }
+  | { kind: 'string'; written: string }
+  | { kind: 'array'; items: Tree[] }
+  | {
+      kind: 'object';
+      members: { name: string; spelled: string; value: Tree }[];
+    };
+
+const space = fc.constantFrom('', ' ', '\n\t ');
+
+/** A name, decoded, and one of its JSON spellings: plain, or with escapes. */
+const nameSpelling = fc
+  .tuple(
+    fc.string({
+      unit: fc.constantFrom('a', 'b', 's', 'u', '"', '\\', '/', 'é'),
+      maxLength: 4,
+    }),
+    fc.boolean(),
+  )
+  .map(([name, escapeAll]) => ({
+    name,
+    spelled: escapeAll
+      ? `"${[...name]
+          .map(
+            (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+          )
+          .join('')}"`
+      : JSON.stringify(name),
+  }));
+
+const { tree } = fc.letrec<{ tree: Tree }>((recur) => ({
+  tree: fc.oneof(
+    { depthSize: 'small' },
+    fc
+      .constantFrom('1', '1.0', '1e0', '-0', '42', '10e-1', 'true', 'null')
+      .map((written) => ({ kind: 'scalar' as const, written })),
+    nameSpelling.map(({ spelled }) => ({
+      kind: 'string' as const,
+      written: spelled,
+    })),
+    fc
+      .array(recur('tree'), { maxLength: 3 })
+      .map((items) => ({ kind: 'array' as const, items })),
+    fc
+      .array(
+        fc.record({
+          naming: fc.oneof(
+            nameSpelling,
+            fc.constant({ name: 'sub', spelled: '"sub"' }),
+          ),
+          value: recur('tree'),
+        }),
+        { maxLength: 4 },
+      )
+      .map((members) => ({
+        kind: 'object' as const,
+        members: members.map(({ naming, value }) => ({ ...naming, value })),
+      })),
+  ),
+}));
+
+function write(node: Tree, gap: string): string {
+  switch (node.kind) {
+    case 'scalar':
+    case 'string':
+      return node.written;
+    case 'array':
+      return `[${gap}${node.items.map((item) => write(item, gap)).join(`${gap},${gap}`)}${gap}]`;
+    case 'object':
+      return `{${gap}${node.members
+        .map(
+          ({ spelled, value }) => `${spelled}${gap}:${gap}${write(value, gap)}`,
+        )
+        .join(`${gap},${gap}`)}${gap}}`;
+  }
+}
+
+function repeatsAName(node: Tree): boolean {
+  if (node.kind === 'array') return node.items.some(repeatsAName);
+  if (node.kind !== 'object') return false;
+  const names = node.members.map(({ name }) => name);
+  return (
+    new Set(names).size !== names.length ||
+    node.members.some(({ value }) => repeatsAName(value))
+  );
+}
+
+describe('scanMembers, on any JSON text', () => {
+  it('finds a repeated name exactly when some object repeats one, and captures sub as written', () => {
+    fc.assert(
+      fc.property(tree, space, (node, gap) => {
+        const json = write(node, gap);
+        const scan = scanMembers(json, JSON.parse(json) as object, 'sub');
+        expect(scan.duplicateNames).toBe(repeatsAName(node));
+        if (node.kind === 'object' && !scan.duplicateNames) {
+          const sub = node.members.find(({ name }) => name === 'sub')?.value;
+          expect(scan.captured).toBe(
+            sub?.kind === 'scalar' ? sub.written : undefined,
+          );
+        }
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

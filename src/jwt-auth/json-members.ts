@@ -1,3 +1,4 @@
+const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
@@ -5,9 +6,6 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-
-/** Stands for the top-level object, whose names are counted, not kept. */
-const TOP_LEVEL: ReadonlySet<string> = new Set();
 
 /** What `scanMembers()` found. */
 export interface MemberScan {
@@ -20,6 +18,15 @@ export interface MemberScan {
    */
   readonly captured: string | undefined;
 }
+
+const DUPLICATE_NAMES: MemberScan = Object.freeze({
+  duplicateNames: true,
+  captured: undefined,
+});
+const NOTHING_FOUND: MemberScan = Object.freeze({
+  duplicateNames: false,
+  captured: undefined,
+});
 
 /**
  * One pass over a JSON text that `JSON.parse` has already accepted, and
@@ -38,72 +45,79 @@ export function scanMembers(
   parsed: object,
   capture?: string,
 ): MemberScan {
-  // One entry per open container below the top: the names seen so far in
-  // an object, or null for an array. The top level only counts its names:
-  // JSON.parse dropped any repeat, so a count above its key count is one.
-  const containers: (ReadonlySet<string> | Set<string> | null)[] = [];
+  // How many containers are open. The top-level object only counts its
+  // names: JSON.parse dropped any repeat, so a count above its key count
+  // is one. Each container below it has an entry in `nested`: the names
+  // seen so far in an object, or null for an array.
+  let depth = 0;
+  let nested: (Set<string> | null)[] | undefined;
+  let topLevelIsObject = false;
   let topLevelNames = 0;
   let expectingName = false;
   let capturing = false;
   let captured: string | undefined;
-  let index = 0;
-  // Strings are skipped whole with indexOf; only the short runs between
-  // them, where the structure is, are read character by character.
-  for (;;) {
-    const open = json.indexOf('"', index);
-    const runEnd = open === -1 ? json.length : open;
-    for (let at = index; at < runEnd; at++) {
-      const char = json.charCodeAt(at);
-      if (char === COLON && capturing) {
-        const text = json.slice(at + 1, scalarEnd(json, at + 1, runEnd)).trim();
-        // A string or container follows when nothing does before the quote.
+  // Strings are skipped whole with indexOf; only the characters between
+  // them, where the structure is, are read one by one.
+  for (let at = 0; at < json.length; at++) {
+    const char = json.charCodeAt(at);
+    if (char === QUOTE) {
+      const close = closingQuote(json, at);
+      if (expectingName) {
+        expectingName = false;
+        if (depth === 1) {
+          topLevelNames++;
+          capturing = capture !== undefined && nameIs(json, at, close, capture);
+        } else {
+          const names = nested![depth - 2]!;
+          const name = nameAt(json, at, close);
+          if (names.has(name)) return DUPLICATE_NAMES;
+          names.add(name);
+        }
+      } else {
+        capturing = false;
+      }
+      at = close;
+    } else if (char === COLON) {
+      if (capturing) {
+        const end = scalarEnd(json, at + 1);
+        const text = json.slice(at + 1, end).trim();
+        // A string or container follows when nothing does before it.
         if (text.length > 0) captured = text;
         capturing = false;
-      } else if (char === OPEN_OBJECT) {
-        containers.push(containers.length === 0 ? TOP_LEVEL : new Set());
-        expectingName = true;
-        capturing = false;
-      } else if (char === OPEN_ARRAY) {
-        containers.push(null);
-        expectingName = false;
-        capturing = false;
-      } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
-        containers.pop();
-        expectingName = false;
-      } else if (char === COMMA) {
-        expectingName = containers[containers.length - 1] != null;
       }
-    }
-    if (open === -1) {
-      const duplicateNames =
-        topLevelNames > 0 && topLevelNames !== Object.keys(parsed).length;
-      return { duplicateNames, captured };
-    }
-
-    const close = closingQuote(json, open);
-    const names = containers[containers.length - 1];
-    if (expectingName && names) {
-      expectingName = false;
-      if (containers.length === 1) {
-        topLevelNames++;
-        capturing = capture !== undefined && nameIs(json, open, close, capture);
-      } else {
-        const name = nameAt(json, open, close);
-        if (names.has(name)) return { duplicateNames: true, captured };
-        (names as Set<string>).add(name);
-      }
-    } else {
+    } else if (char === COMMA) {
+      expectingName =
+        depth === 1 ? topLevelIsObject : nested![depth - 2] !== null;
+    } else if (char === OPEN_OBJECT || char === OPEN_ARRAY) {
+      const isObject = char === OPEN_OBJECT;
+      if (depth === 0) topLevelIsObject = isObject;
+      else (nested ??= []).push(isObject ? new Set() : null);
+      depth++;
+      expectingName = isObject;
       capturing = false;
+    } else if (char === CLOSE_OBJECT || char === CLOSE_ARRAY) {
+      depth--;
+      if (depth > 0) nested!.pop();
+      expectingName = false;
     }
-    index = close + 1;
   }
+  if (topLevelNames > 0 && topLevelNames !== Object.keys(parsed).length) {
+    return DUPLICATE_NAMES;
+  }
+  return captured === undefined
+    ? NOTHING_FOUND
+    : { duplicateNames: false, captured };
 }
 
 function closingQuote(json: string, open: number): number {
   let close = json.indexOf('"', open + 1);
   // A quote after an odd run of backslashes is escaped.
-  while (backslashesBefore(json, close) % 2 === 1)
+  while (
+    json.charCodeAt(close - 1) === BACKSLASH &&
+    backslashesBefore(json, close) % 2 === 1
+  ) {
     close = json.indexOf('"', close + 1);
+  }
   return close;
 }
 
@@ -113,19 +127,20 @@ function backslashesBefore(json: string, at: number): number {
   return count;
 }
 
-/** Whether the string between the quotes at `open` and `close` is `name`, without copying it. */
+/**
+ * Whether the string between the quotes at `open` and `close` is `name` (which
+ * holds no backslash), without copying it.
+ */
 function nameIs(
   json: string,
   open: number,
   close: number,
   name: string,
 ): boolean {
-  if (close - open - 1 === name.length && json.startsWith(name, open + 1))
-    return true;
-  // Escapes can spell any name: decode to compare.
-  return (
-    json.lastIndexOf('\\', close) > open && nameAt(json, open, close) === name
-  );
+  const length = close - open - 1;
+  if (length === name.length) return json.startsWith(name, open + 1);
+  // An escape spells a character with more than one: decode to compare.
+  return length > name.length && nameAt(json, open, close) === name;
 }
 
 function nameAt(json: string, open: number, close: number): string {
@@ -135,17 +150,18 @@ function nameAt(json: string, open: number, close: number): string {
     : raw;
 }
 
-/** Where a scalar value starting at `from` ends, within a run that ends at `limit`. */
-function scalarEnd(json: string, from: number, limit: number): number {
+/** Where a scalar value starting at `from` ends: at the next structural character. */
+function scalarEnd(json: string, from: number): number {
   let end = from;
-  while (end < limit) {
+  while (end < json.length) {
     const char = json.charCodeAt(end);
     if (
       char === COMMA ||
       char === CLOSE_OBJECT ||
       char === CLOSE_ARRAY ||
       char === OPEN_OBJECT ||
-      char === OPEN_ARRAY
+      char === OPEN_ARRAY ||
+      char === QUOTE
     ) {
       break;
     }
