@@ -38,32 +38,50 @@ describe('TokenVerifier cache', () => {
     });
   };
 
-  it('answers a token presented again from the cache', () => {
+  /** Verifies a token until the cache has it, and returns what it holds. */
+  const cached = (tokens: TokenVerifier, text: string) => {
+    tokens.verify(text);
+    return tokens.verify(text);
+  };
+
+  it('keeps a token from its second sighting on', () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ jti: 'a' });
-    expect(tokens.verify(text)).toBe(tokens.verify(text));
+    const first = tokens.verify(text);
+    const second = tokens.verify(text);
+    expect(second).not.toBe(first);
+    expect(tokens.verify(text)).toBe(second);
+  });
+
+  it('lets no token presented once push out a cached one', () => {
+    at(NOW);
+    const tokens = verifier({ tokenCacheSize: 2 });
+    const held = cached(tokens, token({ jti: 'held' }));
+    for (let i = 0; i < 100; i++) tokens.verify(token({ jti: `once-${i}` }));
+    expect(tokens.verify(token({ jti: 'held' }))).toBe(held);
   });
 
   it('still expires a cached token at its exp, and forgets it', () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ exp: NOW + 2 });
-    const first = tokens.verify(text);
+    const held = cached(tokens, text);
+    expect(tokens.verify(text)).toBe(held);
     at(NOW + 2);
     expect(codeOf(() => tokens.verify(text))).toBe('token_expired');
     at(NOW + 1);
     // Forgotten: verified afresh (a new object), not served from the cache.
-    expect(tokens.verify(text)).not.toBe(first);
+    expect(tokens.verify(text)).not.toBe(held);
   });
 
   it('applies the clock tolerance on a hit as on a miss', () => {
     at(NOW);
     const tokens = verifier({ clockTolerance: 5 });
     const text = token({ exp: NOW + 1 });
-    tokens.verify(text);
+    const held = cached(tokens, text);
     at(NOW + 5);
-    expect(tokens.verify(text).userId).toBe(1);
+    expect(tokens.verify(text)).toBe(held);
     at(NOW + 6);
     expect(codeOf(() => tokens.verify(text))).toBe('token_expired');
   });
@@ -72,7 +90,8 @@ describe('TokenVerifier cache', () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ nbf: NOW });
-    tokens.verify(text);
+    const held = cached(tokens, text);
+    expect(tokens.verify(text)).toBe(held);
     at(NOW - 30);
     expect(codeOf(() => tokens.verify(text))).toBe('token_not_yet_valid');
   });
@@ -81,9 +100,9 @@ describe('TokenVerifier cache', () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 2 });
     const [a, b, c] = ['a', 'b', 'c'].map((jti) => token({ jti }));
-    const first = tokens.verify(a);
-    const second = tokens.verify(b);
-    tokens.verify(c);
+    const first = cached(tokens, a);
+    const second = cached(tokens, b);
+    cached(tokens, c);
     expect(tokens.verify(b)).toBe(second);
     expect(tokens.verify(a)).not.toBe(first);
   });

@@ -40,8 +40,8 @@ const KNOWN_HEADERS_LIMIT = 16;
  * 3. the claims: `nbf`, `exp` (required), `aud` and `iss` when configured,
  *    and `sub` as a user id.
  *
- * A token that passed is remembered (`tokenCacheSize`); presented again,
- * only its `nbf` and `exp` are checked against the clock.
+ * A token that passed twice is remembered (`tokenCacheSize`); presented
+ * again, only its times are checked against the clock.
  */
 @Injectable()
 export class TokenVerifier {
@@ -72,7 +72,7 @@ export class TokenVerifier {
       return cached;
     }
     const user = this.verifyAfresh(token);
-    this.verified.set(token, user);
+    this.verified.admit(token, user);
     return user;
   }
 
