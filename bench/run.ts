@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runHttp, type HttpResult } from './http.js';
 import { runMemory, type MemoryResult } from './memory.js';
@@ -82,11 +84,8 @@ if (!skip.has('http') && !skip.has('redis')) {
 if (!skip.has('memory'))
   results.memory = await runMemory(Number(args['memory-tokens']));
 
-mkdirSync(new URL(`../../${args.out}/..`, import.meta.url), {
-  recursive: true,
-});
-writeFileSync(
-  new URL(`../../${args.out}`, import.meta.url),
-  `${JSON.stringify(results, null, 2)}\n`,
-);
+// A relative --out is taken from the project's root, wherever the bench runs.
+const out = resolve(fileURLToPath(new URL('../..', import.meta.url)), args.out);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(`\nFigures written to ${args.out}\n`);
