@@ -6,6 +6,11 @@ import type {
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+const NOT_REVOKED: RevocationState = Object.freeze({
+  tokenRevoked: false,
+  userRevokedAt: undefined,
+});
+
 /**
  * Revocations in this process's memory: the default store. Entries are
  * dropped once expired, when looked up or when room is needed; there is no
@@ -48,6 +53,7 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   lookup(tokenId: string, userId: number): RevocationState {
+    if (this.tokens.size === 0 && this.users.size === 0) return NOT_REVOKED;
     const now = nowSeconds();
     const tokenExpiresAt = this.tokens.get(tokenId);
     if (tokenExpiresAt !== undefined && tokenExpiresAt <= now)
