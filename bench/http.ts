@@ -67,6 +67,9 @@ export interface HttpResult {
   readonly ratios: Record<string, number>;
 }
 
+/** How many interleaved slices each round of the HTTP benchmark is cut into. */
+const SLICES_PER_ROUND = 3;
+
 const ROUTES = [
   ['open GET /health', '/health', false],
   ['guarded GET /me', '/me', true],
@@ -116,17 +119,20 @@ export async function runHttp(
         options.connections,
       );
     }
-    for (let round = 0; round < options.rounds; round++) {
+    // Each round is cut into slices, and every route runs once in each
+    // slice: a burst of load on the shared machine then lands on all routes
+    // alike, instead of on whichever route had the whole round.
+    for (let slice = 0; slice < options.rounds * SLICES_PER_ROUND; slice++) {
       // Rotate the order, so that no route always runs first or last.
       for (let i = 0; i < ROUTES.length; i++) {
-        const [name, path, guarded] = ROUTES[(i + round) % ROUTES.length];
+        const [name, path, guarded] = ROUTES[(i + slice) % ROUTES.length];
         samples
           .get(name)
           ?.push(
             await measure(
               server.url + path,
               guarded ? token : undefined,
-              options.seconds,
+              options.seconds / SLICES_PER_ROUND,
               options.connections,
             ),
           );
@@ -146,7 +152,7 @@ export async function runHttp(
       ? `${adapter}, Redis revocation store`
       : adapter;
     process.stdout.write(
-      `\nHTTP (${label}): requests per second, median of ${options.rounds} rounds of ${options.seconds} s, ${options.connections} connections\n`,
+      `\nHTTP (${label}): requests per second, median of ${options.rounds} rounds of ${options.seconds} s in ${SLICES_PER_ROUND} interleaved slices, ${options.connections} connections\n`,
     );
     printTable([['route', 'req/s'], ...Object.entries(rps)]);
     printTable([
