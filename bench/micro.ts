@@ -12,9 +12,19 @@ import { median, printTable, ratio } from './stats.js';
 /** How many interleaved slices each round of the micro benchmark is cut into. */
 const SLICES_PER_ROUND = 10;
 
-/** Operations per second of `operation` over `tokens`, over about `seconds`. */
+/** The tokens in turn, round and round, carrying on from call to call. */
+function inTurn(tokens: readonly string[]): () => string {
+  let next = 0;
+  return () => {
+    const token = tokens[next];
+    next = (next + 1) % tokens.length;
+    return token;
+  };
+}
+
+/** Operations per second of `operation` on the tokens `nextToken` gives, over about `seconds`. */
 async function opsPerSecond(
-  tokens: readonly string[],
+  nextToken: () => string,
   operation: (token: string) => unknown,
   seconds: number,
 ): Promise<number> {
@@ -23,7 +33,7 @@ async function opsPerSecond(
   const budget = BigInt(Math.round(seconds * 1e9));
   while (process.hrtime.bigint() - started < budget) {
     for (let i = 0; i < 256; i++) {
-      await operation(tokens[done % tokens.length]);
+      await operation(nextToken());
       done++;
     }
   }
@@ -59,8 +69,9 @@ export async function runMicro(
   const serviceWithoutCache = uncached.get(TokenService);
   // So many distinct tokens that every "fresh" call misses: the cache
   // (10,000 tokens by default) keeps a token from its second sighting on,
-  // and by the time one comes round again, the 100,000 after it have long
-  // taken the place its first sighting left.
+  // and each case takes them in turn across its slices, so that by the time
+  // one comes round again, the 100,000 after it have long taken the place
+  // its first sighting left.
   const fresh = await Promise.all(
     Array.from({ length: 100_000 }, (_, i) => service.sign({ sub: i })),
   );
@@ -107,14 +118,21 @@ export async function runMicro(
   // Each round is cut into short slices, and every case runs once in each
   // slice: a burst of load on the shared machine then lands on all cases
   // alike, instead of on whichever case had the whole second.
+  // Each case goes on from the token where its last slice stopped.
+  const runs = cases.map(([name, tokens, operation, share]) => ({
+    name,
+    nextToken: inTurn(tokens),
+    operation,
+    share,
+  }));
   const samples = new Map<string, number[]>(cases.map(([name]) => [name, []]));
   for (let slice = 0; slice < rounds * SLICES_PER_ROUND; slice++) {
-    for (const [name, tokens, operation, share] of cases) {
+    for (const { name, nextToken, operation, share } of runs) {
       samples
         .get(name)
         ?.push(
           await opsPerSecond(
-            tokens,
+            nextToken,
             operation,
             (seconds * share) / SLICES_PER_ROUND,
           ),
