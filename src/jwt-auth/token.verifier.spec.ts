@@ -107,6 +107,14 @@ describe('TokenVerifier cache', () => {
     expect(tokens.verify(a)).not.toBe(first);
   });
 
+  it('reserves no memory up front for a large tokenCacheSize', () => {
+    at(NOW);
+    const tokens = verifier({ tokenCacheSize: Number.MAX_SAFE_INTEGER });
+    const text = token({});
+    const held = cached(tokens, text);
+    expect(tokens.verify(text)).toBe(held);
+  });
+
   it('remembers nothing with tokenCacheSize 0', () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 0 });

@@ -8,9 +8,10 @@ import type { AuthenticatedUser } from './interfaces/authenticated-user.interfac
  * use stay while unused ones age out.
  *
  * A token gets in on its second sighting: the first leaves only a 4-byte
- * fingerprint. Tokens presented once (a flood of distinct valid tokens, or
- * a client that signs in for one request) then never push out the tokens
- * in steady use, nor cost an entry that is dropped unread.
+ * fingerprint. Tokens presented once (a client that signs in for a single
+ * request, say) then neither push out the tokens already cached nor cost an
+ * entry that is never read. It is no defence against a client presenting
+ * each of many valid tokens twice; that still only costs cache room.
  *
  * Every operation is O(1). (Evicting one oldest entry at a time from a
  * single `Map` is not: V8 skips the deleted slots at its front on each
@@ -21,8 +22,9 @@ export class VerifiedTokenCache {
   private old = new Map<string, AuthenticatedUser>();
   private readonly generationSize: number;
   /**
-   * Fingerprints of tokens sighted once, one per slot: a newer sighting
-   * takes the slot of an older one.
+   * Fingerprints of tokens sighted once, one per slot (0: none): a newer
+   * sighting takes the slot of an older one. As many slots as a generation
+   * holds tokens, up to 2^20 (4 MiB).
    */
   private readonly sightings: Int32Array;
 
@@ -31,7 +33,7 @@ export class VerifiedTokenCache {
     this.sightings = new Int32Array(
       this.generationSize === 0
         ? 0
-        : 2 ** Math.ceil(Math.log2(this.generationSize)),
+        : 2 ** Math.min(Math.ceil(Math.log2(this.generationSize)), 20),
     );
   }
 
@@ -51,6 +53,7 @@ export class VerifiedTokenCache {
   admit(token: string, user: AuthenticatedUser): void {
     if (this.generationSize === 0) return;
     const print = fingerprint(token);
+    // The lowest bit of every fingerprint is set: the slot is taken from the others.
     const slot = (print >>> 1) & (this.sightings.length - 1);
     if (this.sightings[slot] === print) {
       this.sightings[slot] = 0;
@@ -75,8 +78,9 @@ export class VerifiedTokenCache {
 }
 
 /**
- * A non-zero 32-bit fingerprint of a verified token, from the last
- * characters of its signature: the key makes them unpredictable, so
+ * A 32-bit fingerprint of a verified token, never 0 (an empty slot), from
+ * seven characters of its signature before the last one (which may carry
+ * as few as 2 bits of the MAC): the key makes them unpredictable, so
  * distinct tokens rarely share one. (Two that do only get in a sighting
  * early; the cache itself is keyed by the whole text.)
  */
