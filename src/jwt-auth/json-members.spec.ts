@@ -84,7 +84,10 @@ const space = fc.constantFrom('', ' ', '\n\t ');
 const nameSpelling = fc
   .tuple(
     fc.string({
-      unit: fc.constantFrom('a', 'b', 's', 'u', '"', '\\', '/', 'é'),
+      unit: fc.constantFrom(
+        ...['a', 'b', 's', 'u', '"', '\\', '/', 'é', '\n', ' '],
+        ...['{', '}', '[', ']', ',', ':'],
+      ),
       maxLength: 4,
     }),
     fc.boolean(),
@@ -104,7 +107,19 @@ const { tree } = fc.letrec<{ tree: Tree }>((recur) => ({
   tree: fc.oneof(
     { depthSize: 'small' },
     fc
-      .constantFrom('1', '1.0', '1e0', '-0', '42', '10e-1', 'true', 'null')
+      .constantFrom(
+        '1',
+        '1.0',
+        '1e0',
+        '-0',
+        '42',
+        '10e-1',
+        'true',
+        'null',
+        'false',
+        '-7',
+        '2E+3',
+      )
       .map((written) => ({ kind: 'scalar' as const, written })),
     nameSpelling.map(({ spelled }) => ({
       kind: 'string' as const,
@@ -118,7 +133,11 @@ const { tree } = fc.letrec<{ tree: Tree }>((recur) => ({
         fc.record({
           naming: fc.oneof(
             nameSpelling,
-            fc.constant({ name: 'sub', spelled: '"sub"' }),
+            fc.constantFrom(
+              ...['"sub"', '"s\\u0075b"', '"\\u0073\\u0075\\u0062"'].map(
+                (spelled) => ({ name: 'sub', spelled }),
+              ),
+            ),
           ),
           value: recur('tree'),
         }),

@@ -14,7 +14,8 @@ export interface MemberScan {
   /**
    * The source text of the top-level member named by `scanMembers()`'s
    * `capture`, when its value is not a string, object or array (a number,
-   * say): what `JSON.parse` turned into a value, as it was written.
+   * say): what `JSON.parse` turned into a value, as it was written. Not
+   * read when `duplicateNames` is true.
    */
   readonly captured: string | undefined;
 }
