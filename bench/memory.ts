@@ -51,17 +51,20 @@ export async function runMemory(count: number): Promise<MemoryResult> {
   ).me;
   const response = { set: () => undefined };
 
+  // Each token is presented twice: the cache keeps a token from its second
+  // sighting on, so every one of them takes an entry.
   const pass = async (sub: number): Promise<void> => {
-    const request = {
-      headers: { authorization: `Bearer ${await tokens.sign({ sub })}` },
-    };
-    const context = new ExecutionContextHost(
-      [request, response],
-      ProbeController,
-      handler,
-    );
-    context.setType('http');
-    if (!(await guard.canActivate(context))) throw new UnauthorizedException();
+    const authorization = `Bearer ${await tokens.sign({ sub })}`;
+    for (let sighting = 0; sighting < 2; sighting++) {
+      const context = new ExecutionContextHost(
+        [{ headers: { authorization } }, response],
+        ProbeController,
+        handler,
+      );
+      context.setType('http');
+      if (!(await guard.canActivate(context)))
+        throw new UnauthorizedException();
+    }
   };
 
   // Warm up until the heap has found its working size and the cache is
@@ -92,7 +95,7 @@ export async function runMemory(count: number): Promise<MemoryResult> {
     heapUsedGrowthMiB: mib(after.heapUsed - before.heapUsed),
   };
   process.stdout.write(
-    `${count.toLocaleString('en-US')} more distinct valid tokens through JwtAuthGuard, after ${warmUp.toLocaleString('en-US')} to warm up: resident memory ${result.rssBeforeMiB} MiB -> ${result.rssAfterMiB} MiB (growth ${result.growthMiB} MiB; heap in use ${result.heapUsedGrowthMiB} MiB)\n`,
+    `${count.toLocaleString('en-US')} more distinct valid tokens through JwtAuthGuard (each twice), after ${warmUp.toLocaleString('en-US')} to warm up: resident memory ${result.rssBeforeMiB} MiB -> ${result.rssAfterMiB} MiB (growth ${result.growthMiB} MiB; heap in use ${result.heapUsedGrowthMiB} MiB)\n`,
   );
   return result;
 }
