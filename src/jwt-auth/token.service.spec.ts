@@ -237,6 +237,15 @@ describe('TokenService', () => {
       expect(user.claims).toMatchObject({ sub: '0', scope: 'read' });
     });
 
+    it('refuses a revoked token that the cache holds', async () => {
+      const token = await service.sign({ sub: 3 });
+      await service.verify(token);
+      const held = await service.verify(token);
+      await expect(service.verify(token)).resolves.toBe(held);
+      await service.revoke(token);
+      expect(await refusalCode(service, token)).toBe('token_revoked');
+    });
+
     it('accepts a JSON integer sub', async () => {
       const token = forgeToken({
         payload: { sub: 9, exp: nowSeconds() + 60 },

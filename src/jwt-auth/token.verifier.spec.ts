@@ -107,9 +107,13 @@ describe('TokenVerifier cache', () => {
     expect(tokens.verify(a)).not.toBe(first);
   });
 
-  it('reserves no memory up front for a large tokenCacheSize', () => {
+  it('takes any tokenCacheSize, with at most 4 MiB of first sightings up front', () => {
     at(NOW);
+    const reserved = process.memoryUsage().arrayBuffers;
     const tokens = verifier({ tokenCacheSize: Number.MAX_SAFE_INTEGER });
+    expect(process.memoryUsage().arrayBuffers - reserved).toBeLessThanOrEqual(
+      4 * 1024 * 1024,
+    );
     const text = token({});
     const held = cached(tokens, text);
     expect(tokens.verify(text)).toBe(held);

@@ -10,8 +10,9 @@ import type { AuthenticatedUser } from './interfaces/authenticated-user.interfac
  * A token gets in on its second sighting: the first leaves only a 4-byte
  * fingerprint. Tokens presented once (a client that signs in for a single
  * request, say) then neither push out the tokens already cached nor cost an
- * entry that is never read. It is no defence against a client presenting
- * each of many valid tokens twice; that still only costs cache room.
+ * entry that is never read. A client presenting each of many valid tokens
+ * twice still pushes them out: they are verified in full on their next
+ * request (no verdict changes).
  *
  * Every operation is O(1). (Evicting one oldest entry at a time from a
  * single `Map` is not: V8 skips the deleted slots at its front on each
@@ -23,8 +24,8 @@ export class VerifiedTokenCache {
   private readonly generationSize: number;
   /**
    * Fingerprints of tokens sighted once, one per slot (0: none): a newer
-   * sighting takes the slot of an older one. As many slots as a generation
-   * holds tokens, up to 2^20 (4 MiB).
+   * sighting takes the slot of an older one. The power of two at or above
+   * the number of tokens a generation holds, up to 2^20 slots (4 MiB).
    */
   private readonly sightings: Int32Array;
 
