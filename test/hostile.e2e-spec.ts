@@ -4,8 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module.js';
-import { bearerChallenge } from '../src/jwt-auth/index.js';
-import { ADAPTERS, REFUSAL_BODY, startApp } from './support/app.js';
+import { ADAPTERS, expectRawRefusal, startApp } from './support/app.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { hostileCases, validCases } from './support/hostile-cases.js';
 import { rawGet, type RawResponse } from './support/raw-http.js';
@@ -50,15 +49,7 @@ describe.each(ADAPTERS)('hostile requests against the demo (%s)', (adapter) => {
     async (_label, hostile) => {
       const response = await send(hostile.path ?? '/me', hostile.headers);
       if (hostile.expect.status === 401) {
-        expect({
-          status: response.status,
-          body: JSON.parse(response.body) as unknown,
-          challenge: response.headers['www-authenticate'],
-        }).toEqual({
-          status: 401,
-          body: REFUSAL_BODY,
-          challenge: bearerChallenge(realm, hostile.expect.reason),
-        });
+        expectRawRefusal(response, realm, hostile.expect.reason);
       } else {
         // The HTTP server itself refused a request it cannot parse.
         expect(response.status).toBe(hostile.expect.status);

@@ -8,6 +8,11 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import request, { type Response } from 'supertest';
+import {
+  bearerChallenge,
+  type RefusalReason,
+} from '../../src/jwt-auth/index.js';
+import type { RawResponse } from './raw-http.js';
 
 /** The HTTP platforms every e2e suite runs on. */
 export const ADAPTERS = ['express', 'fastify'] as const;
@@ -108,4 +113,24 @@ export function expectRefusal(
         : `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`,
   });
   expect(response.headers['content-type']).toMatch(/^application\/json/);
+}
+
+/**
+ * `expectRefusal()` for a response read off the wire (`rawGet()`): the
+ * 401, the exact body, and the challenge for `reason`.
+ */
+export function expectRawRefusal(
+  response: RawResponse,
+  realm: string,
+  reason: RefusalReason,
+): void {
+  expect({
+    status: response.status,
+    body: JSON.parse(response.body) as unknown,
+    challenge: response.headers['www-authenticate'],
+  }).toEqual({
+    status: 401,
+    body: REFUSAL_BODY,
+    challenge: bearerChallenge(realm, reason),
+  });
 }
