@@ -211,31 +211,49 @@ function withBearerScheme(
   };
 }
 
+/** An answer of `JwtAuthGuard` with its RFC 6750 challenge, as an OpenAPI response. */
+function challengeResponse(answer: {
+  status: 401 | 403;
+  description: string;
+  challenge: string;
+  message: string;
+  error: string;
+}): ApiResponseOptions {
+  return {
+    status: answer.status,
+    description: answer.description,
+    headers: {
+      'WWW-Authenticate': {
+        description: answer.challenge,
+        schema: { type: 'string' },
+      },
+    },
+    schema: {
+      type: 'object',
+      required: ['statusCode', 'message', 'error'],
+      properties: {
+        statusCode: { type: 'integer', enum: [answer.status] },
+        message: { type: 'string', enum: [answer.message] },
+        error: { type: 'string', enum: [answer.error] },
+      },
+    },
+  };
+}
+
 /**
  * The refusal `JwtAuthGuard` answers with, as an OpenAPI response; a fresh
  * object each time, since `@ApiResponse()` writes to its options.
  */
-const unauthorizedResponse = (): ApiResponseOptions => ({
-  status: 401,
-  description:
-    'The bearer token is missing, malformed, expired, revoked or otherwise invalid.',
-  headers: {
-    'WWW-Authenticate': {
-      description:
-        'The RFC 6750 challenge: `Bearer realm="..."`, plus `error="invalid_token"` and an `error_description` when a token was presented.',
-      schema: { type: 'string' },
-    },
-  },
-  schema: {
-    type: 'object',
-    required: ['statusCode', 'message', 'error'],
-    properties: {
-      statusCode: { type: 'integer', enum: [401] },
-      message: { type: 'string', enum: [REFUSAL_MESSAGE] },
-      error: { type: 'string', enum: ['Unauthorized'] },
-    },
-  },
-});
+const unauthorizedResponse = (): ApiResponseOptions =>
+  challengeResponse({
+    status: 401,
+    description:
+      'The bearer token is missing, malformed, expired, revoked or otherwise invalid.',
+    challenge:
+      'The RFC 6750 challenge: `Bearer realm="..."`, plus `error="invalid_token"` and an `error_description` when a token was presented.',
+    message: REFUSAL_MESSAGE,
+    error: 'Unauthorized',
+  });
 
 /**
  * The refusal of a valid token that lacks a scope the route requires
@@ -244,23 +262,12 @@ const unauthorizedResponse = (): ApiResponseOptions => ({
  */
 const insufficientScopeResponse = (
   scopes: readonly string[],
-): ApiResponseOptions => ({
-  status: 403,
-  description: `The access token does not grant every required scope: ${scopes.map((scope) => `\`${scope}\``).join(', ')}.`,
-  headers: {
-    'WWW-Authenticate': {
-      description:
-        'The RFC 6750 challenge: `Bearer realm="...", error="insufficient_scope"`, an `error_description` and the required `scope`.',
-      schema: { type: 'string' },
-    },
-  },
-  schema: {
-    type: 'object',
-    required: ['statusCode', 'message', 'error'],
-    properties: {
-      statusCode: { type: 'integer', enum: [403] },
-      message: { type: 'string', enum: [INSUFFICIENT_SCOPE_MESSAGE] },
-      error: { type: 'string', enum: ['Forbidden'] },
-    },
-  },
-});
+): ApiResponseOptions =>
+  challengeResponse({
+    status: 403,
+    description: `The access token does not grant every required scope: ${scopes.map((scope) => `\`${scope}\``).join(', ')}.`,
+    challenge:
+      'The RFC 6750 challenge: `Bearer realm="...", error="insufficient_scope"`, an `error_description` and the required `scope`.',
+    message: INSUFFICIENT_SCOPE_MESSAGE,
+    error: 'Forbidden',
+  });
