@@ -8,6 +8,7 @@ import {
   exitOf,
   listeningUrl,
   startDemo,
+  stopDemo,
   type DemoProcess,
 } from './support/demo-process.js';
 import { hostileCases } from './support/hostile-cases.js';
@@ -40,8 +41,7 @@ describe('the built demo process', () => {
     });
 
     afterAll(async () => {
-      demo.child.kill('SIGTERM');
-      await exitOf(demo);
+      await stopDemo(demo);
     });
 
     const login = async (): Promise<string> => {
@@ -152,8 +152,7 @@ describe('the built demo process', () => {
 
       afterAll(async () => {
         for (const demo of demos) {
-          demo.child.kill('SIGTERM');
-          await exitOf(demo);
+          await stopDemo(demo);
         }
         await redis.stop().catch(() => undefined);
       });
@@ -198,8 +197,7 @@ describe('the built demo process', () => {
   it('outside production without JWT_SECRET, warns that tokens die with the process', async () => {
     const demo = startDemo({ NODE_ENV: 'development' });
     await listeningUrl(demo);
-    demo.child.kill('SIGTERM');
-    await exitOf(demo);
+    await stopDemo(demo);
     expect(demo.output()).toMatch(
       /WARN.*JWT_SECRET is not set: using an ephemeral random secret/,
     );

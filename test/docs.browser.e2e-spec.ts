@@ -9,9 +9,9 @@ import {
 } from 'playwright-core';
 import { ADAPTERS } from './support/app.js';
 import {
-  exitOf,
   listeningUrl,
   startDemo,
+  stopDemo,
   type DemoProcess,
 } from './support/demo-process.js';
 
@@ -89,8 +89,7 @@ describe('the demo API docs in a browser', () => {
     });
 
     afterAll(async () => {
-      demo.child.kill('SIGTERM');
-      await exitOf(demo);
+      await stopDemo(demo);
     });
 
     /** A page in a fresh context: nothing authorized, nothing stored. */

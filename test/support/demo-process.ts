@@ -44,3 +44,9 @@ export async function exitOf(demo: DemoProcess): Promise<number | null> {
   if (demo.child.exitCode === null) await once(demo.child, 'exit');
   return demo.child.exitCode;
 }
+
+/** Stops the demo as a process manager would (SIGTERM) and waits for it to exit. */
+export async function stopDemo(demo: DemoProcess): Promise<number | null> {
+  demo.child.kill('SIGTERM');
+  return exitOf(demo);
+}
