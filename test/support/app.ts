@@ -116,6 +116,26 @@ export function expectRefusal(
 }
 
 /**
+ * Asserts the module's 503 for a request whose token's revocation could not
+ * be checked (failing closed): the exact body and `Retry-After: 1`.
+ */
+export function expectUnavailable(response: Response): void {
+  expect({
+    status: response.status,
+    body: response.body as unknown,
+    retryAfter: response.headers['retry-after'],
+  }).toEqual({
+    status: 503,
+    body: {
+      statusCode: 503,
+      message: 'The token revocation status is unavailable',
+      error: 'Service Unavailable',
+    },
+    retryAfter: '1',
+  });
+}
+
+/**
  * `expectRefusal()` for a response read off the wire (`rawGet()`): the
  * 401, the exact body, and the challenge for `reason`.
  */
