@@ -48,16 +48,14 @@ export class RevocationService implements OnApplicationShutdown {
    * so that the check adds no turn of the event loop to every request.
    */
   assertNotRevoked(user: AuthenticatedUser): void | Promise<void> {
-    let answer: RevocationState | Promise<RevocationState>;
+    let answer: RevocationState | PromiseLike<RevocationState>;
     try {
-      answer = this.withinTimeout(
-        this.owned.store.lookup(user.tokenId, user.userId),
-      );
+      answer = this.owned.store.lookup(user.tokenId, user.userId);
     } catch (error) {
       return this.unanswered(error);
     }
     if (!isThenable(answer)) return assertState(user, answer);
-    return answer.then(
+    return this.withinTimeout(answer).then(
       (state) => assertState(user, state),
       (error: unknown) => this.unanswered(error),
     );
@@ -116,8 +114,7 @@ export class RevocationService implements OnApplicationShutdown {
     }
   }
 
-  private withinTimeout<T>(answer: T | PromiseLike<T>): T | Promise<T> {
-    if (!isThenable(answer)) return answer;
+  private withinTimeout<T>(answer: PromiseLike<T>): Promise<T> {
     const timeout = this.options.revocation.timeout;
     let timer: NodeJS.Timeout | undefined;
     const expiry = new Promise<never>((_, reject) => {
