@@ -264,6 +264,16 @@ describe('TokenService', () => {
       expect(await refusalCode(service, token)).toBe('token_expired');
     });
 
+    it('accepts an iat within the clock tolerance, from an issuer whose clock runs ahead', async () => {
+      const lenient = createService({ clockTolerance: 30 });
+      const token = forgeToken({
+        payload: { sub: '1', exp: nowSeconds() + 60, iat: nowSeconds() + 10 },
+        key: secret,
+      });
+      await expect(lenient.verify(token)).resolves.toMatchObject({ userId: 1 });
+      expect(await refusalCode(service, token)).toBe('token_not_yet_valid');
+    });
+
     const exp = () => nowSeconds() + 600;
     const cases: ReadonlyArray<[string, () => string, InvalidTokenCode]> = [
       ['an empty string', () => '', 'token_malformed'],
@@ -451,6 +461,24 @@ describe('TokenService', () => {
         () =>
           forgeToken({
             payload: { sub: '1', exp: exp(), nbf: nowSeconds() + 60 },
+            key: secret,
+          }),
+        'token_not_yet_valid',
+      ],
+      [
+        'a future iat',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp(), iat: nowSeconds() + 60 },
+            key: secret,
+          }),
+        'token_not_yet_valid',
+      ],
+      [
+        'an iat far in the future, which revokeAllForUser would never reach',
+        () =>
+          forgeToken({
+            payload: { sub: '1', exp: exp(), iat: 1e308 },
             key: secret,
           }),
         'token_not_yet_valid',

@@ -37,8 +37,8 @@ const KNOWN_HEADERS_LIMIT = 16;
  *    objects without repeated member names, the pinned `alg`, no `crit`,
  *    numeric time claims;
  * 2. the HMAC, compared in constant time;
- * 3. the claims: `nbf`, `exp` (required), `aud` and `iss` when configured,
- *    and `sub` as a user id.
+ * 3. the claims: `nbf` and `iat` (not in the future), `exp` (required),
+ *    `aud` and `iss` when configured, and `sub` as a user id.
  *
  * A token that passed twice is remembered (`tokenCacheSize`); presented
  * again, only its times are checked against the clock.
@@ -132,7 +132,7 @@ export class TokenVerifier {
     }
   }
 
-  /** `nbf` and `exp` against the clock, with the tolerance; `exp` is required. */
+  /** `nbf`, `iat` and `exp` against the clock, with the tolerance; `exp` is required. */
   private checkTimes(claims: {
     exp?: unknown;
     nbf?: unknown;
@@ -145,7 +145,12 @@ export class TokenVerifier {
       nbf?: number;
       iat?: number;
     };
-    if (nbf !== undefined && nbf > now + tolerance) {
+    // A token issued in the future would also outlive the cutoff of
+    // revokeAllForUser(), which refuses the tokens issued until then.
+    if (
+      (nbf !== undefined && nbf > now + tolerance) ||
+      (iat !== undefined && iat > now + tolerance)
+    ) {
       throw new InvalidTokenError('token_not_yet_valid');
     }
     if (exp === undefined) throw new InvalidTokenError('claim_missing');

@@ -143,7 +143,7 @@ export const signClaims = (
 /**
  * The user these claims authenticate, by the rules written out afresh: a
  * number exp in the future, at most 24 hours from now and from iat, nbf and
- * iat numbers when present, nbf not in the future, a canonical non-negative
+ * iat numbers when present and not in the future, a canonical non-negative
  * safe integer sub, a token within 8 KiB.
  */
 export function expectedUserFromClaims(
@@ -163,7 +163,10 @@ export function expectedUserFromClaims(
   if (typeof iat === 'number' && exp - iat > 86_400) return undefined;
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now))
     return undefined;
-  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat)))
+  if (
+    iat !== undefined &&
+    (typeof iat !== 'number' || !Number.isFinite(iat) || iat > now)
+  )
     return undefined;
   if (typeof sub === 'number') {
     return Number.isInteger(sub) &&

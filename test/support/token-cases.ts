@@ -120,6 +120,11 @@ export const BAD_TOKENS: readonly BadTokenCase[] = [
     code: 'token_not_yet_valid',
   },
   {
+    label: 'a future iat',
+    token: withClaims({ sub: '1', iat: nowSeconds() + 3600 }),
+    code: 'token_not_yet_valid',
+  },
+  {
     label: 'no exp',
     token: (s) => forgeToken({ payload: { sub: '1' }, key: s }),
     code: 'claim_missing',

@@ -36,7 +36,7 @@ Environment (from the process, or else from ./.env or --dotenv):
   JWT_EXPIRES_IN       longest token lifetime, in seconds (default 86400)
   JWT_ISSUER           iss to sign and require
   JWT_AUDIENCE         aud to sign (the first) and accept; comma-separated
-  JWT_CLOCK_TOLERANCE  leeway on exp and nbf, in seconds (default 0)
+  JWT_CLOCK_TOLERANCE  leeway on exp, nbf and iat, in seconds (default 0)
   REDIS_URL            verify checks revocations in this Redis
 
 Exit status:

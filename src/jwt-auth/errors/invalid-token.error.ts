@@ -8,7 +8,7 @@
  *   (RFC 7515 4.1.11); this module understands no extension.
  * - `invalid_signature`: the signature does not match.
  * - `token_expired`: `exp` is in the past.
- * - `token_not_yet_valid`: `nbf` is in the future.
+ * - `token_not_yet_valid`: `nbf` or `iat` is in the future.
  * - `token_lifetime_exceeded`: the token lives longer than the module's
  *   `expiresIn` (from `iat`, or from now).
  * - `claim_missing`: a required claim (`exp`) is absent.

@@ -52,7 +52,7 @@ export interface JwtAuthModuleOptions {
   audience?: string | readonly string[];
 
   /**
-   * Leeway for clock skew when checking `exp` and `nbf`, in seconds.
+   * Leeway for clock skew when checking `exp`, `nbf` and `iat`, in seconds.
    *
    * @default 0
    */
