@@ -1,7 +1,11 @@
 import { Logger, type INestApplication, type Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  FastifyAdapter,
+  type NestFastifyApplication,
+} from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
 import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
 import { serveDocs } from './docs.js';
 import { JwtAuthOptionsError } from './jwt-auth/index.js';
@@ -25,7 +29,13 @@ export async function startDemo(
     const options = { abortOnError: false };
     const app =
       demoHttpAdapter(process.env.HTTP_ADAPTER) === 'fastify'
-        ? await NestFactory.create(rootModule, new FastifyAdapter(), options)
+        ? readEmptyJsonAsObject(
+            await NestFactory.create<NestFastifyApplication>(
+              rootModule,
+              new FastifyAdapter(),
+              options,
+            ),
+          )
         : await NestFactory.create(rootModule, options);
     app.enableShutdownHooks();
     serveDocs(app);
@@ -36,6 +46,34 @@ export async function startDemo(
     new Logger('Demo').fatal(`Cannot start: ${describeStartupError(error)}`);
     process.exit(1);
   }
+}
+
+/**
+ * Reads an empty `application/json` body as `{}`, as Express does, where
+ * Fastify refuses it with a 400. Clients send the header with no body (an
+ * HTTP wrapper that sets it on every call, on `POST /auth/logout`), and the
+ * demo answers them alike on either adapter.
+ */
+function readEmptyJsonAsObject(
+  app: NestFastifyApplication,
+): NestFastifyApplication {
+  const parseJson = app
+    .getHttpAdapter()
+    .getInstance()
+    .getDefaultJsonParser('error', 'error');
+  return app.useBodyParser<Server>(
+    'application/json',
+    {},
+    (request, body, done) => {
+      if (body.length === 0) {
+        done(null, {});
+        return;
+      }
+      // Fastify's own parser, with its refusal of `__proto__` keys; it
+      // answers through `done`.
+      void parseJson(request, body.toString('utf8'), done);
+    },
+  );
 }
 
 function describeStartupError(error: unknown): string {

@@ -70,6 +70,32 @@ describe('the built demo process', () => {
       );
     });
 
+    it('logs out a request that sends Content-Type: application/json and no body', async () => {
+      const token = await login();
+      const authorization = { Authorization: `Bearer ${token}` };
+      const logout = await fetch(`${url}/auth/logout`, {
+        method: 'POST',
+        headers: { ...authorization, 'Content-Type': 'application/json' },
+      });
+      expect(logout.status).toBe(204);
+      const me = await fetch(`${url}/me`, { headers: authorization });
+      expect(me.status).toBe(401);
+      expect(await me.json()).toEqual(REFUSAL_BODY);
+    });
+
+    it('answers an empty JSON login body as one without the credentials', async () => {
+      const response = await fetch(`${url}/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.stringMatching(/^Body must be JSON/),
+      });
+    });
+
     (python === undefined ? it.skip : it)(
       'accepts a seed token for sub "42", and its login tokens pass the seed',
       async () => {
