@@ -27,19 +27,22 @@ export async function startDemo(
 ): Promise<INestApplication | undefined> {
   try {
     const options = { abortOnError: false };
-    const app =
-      demoHttpAdapter(process.env.HTTP_ADAPTER) === 'fastify'
-        ? readEmptyJsonAsObject(
-            await NestFactory.create<NestFastifyApplication>(
-              rootModule,
-              new FastifyAdapter(),
-              options,
-            ),
-          )
-        : await NestFactory.create(rootModule, options);
+    const onFastify = demoHttpAdapter(process.env.HTTP_ADAPTER) === 'fastify';
+    const app = onFastify
+      ? readEmptyJsonAsObject(
+          await NestFactory.create<NestFastifyApplication>(
+            rootModule,
+            new FastifyAdapter(EXPRESS_ROUTING),
+            options,
+          ),
+        )
+      : await NestFactory.create(rootModule, options);
     app.enableShutdownHooks();
     serveDocs(app);
-    await app.listen(demoPort(app.get(ConfigService)));
+    const port = demoPort(app.get(ConfigService));
+    // Every interface, as Express listens by default; Fastify's default is
+    // the loopback alone, out of reach from outside a container.
+    await (onFastify ? app.listen(port, '::') : app.listen(port));
     new Logger('Demo').log(`Listening on ${await app.getUrl()}`);
     return app;
   } catch (error) {
@@ -47,6 +50,14 @@ export async function startDemo(
     process.exit(1);
   }
 }
+
+/**
+ * Fastify matches paths as Express does by default: without regard to case,
+ * and with or without a trailing slash (`/me/`).
+ */
+const EXPRESS_ROUTING = {
+  routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+};
 
 /**
  * Reads an empty `application/json` body as `{}`, as Express does, where

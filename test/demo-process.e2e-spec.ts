@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { bearerChallenge } from '../src/jwt-auth/index.js';
 import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
 import {
@@ -19,6 +20,11 @@ import {
   type TestRedis,
 } from './support/redis.js';
 import { findSeedPython, Seed } from './support/seed.js';
+
+/** An IPv4 address of this machine other than the loopback, if it has one. */
+const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
 
 describe('the built demo process', () => {
   it('has been built', () => {
@@ -95,6 +101,30 @@ describe('the built demo process', () => {
         message: expect.stringMatching(/^Body must be JSON/),
       });
     });
+
+    it('matches paths as Express does: /ME and /me/ are /me', async () => {
+      const token = await login();
+      for (const path of ['/ME', '/me/', '/Me/']) {
+        const me = await fetch(`${url}${path}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        expect({ path, status: me.status }).toEqual({ path, status: 200 });
+        expect(await me.json()).toEqual({ userId: 1 });
+        const refused = await fetch(`${url}${path}`);
+        expect({ path, status: refused.status }).toEqual({ path, status: 401 });
+        expect(await refused.json()).toEqual(REFUSAL_BODY);
+      }
+    });
+
+    if (outsideAddress === undefined) {
+      it.skip('listens beyond the loopback (skipped: this machine has no other IPv4 address)', () => {});
+    } else {
+      it('listens beyond the loopback, on every interface', async () => {
+        const { port } = new URL(url);
+        const health = await fetch(`http://${outsideAddress}:${port}/health`);
+        expect(health.status).toBe(200);
+      });
+    }
 
     (python === undefined ? it.skip : it)(
       'accepts a seed token for sub "42", and its login tokens pass the seed',
