@@ -96,6 +96,16 @@ describe('TokenVerifier cache', () => {
     expect(codeOf(() => tokens.verify(text))).toBe('token_not_yet_valid');
   });
 
+  it('checks iat on a hit, should the clock step back', () => {
+    at(NOW);
+    const tokens = verifier();
+    const text = token({ iat: NOW });
+    const held = cached(tokens, text);
+    expect(tokens.verify(text)).toBe(held);
+    at(NOW - 30);
+    expect(codeOf(() => tokens.verify(text))).toBe('token_not_yet_valid');
+  });
+
   it('holds at most tokenCacheSize entries, dropping the oldest', () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 2 });

@@ -145,7 +145,7 @@ export class TokenVerifier {
       nbf?: number;
       iat?: number;
     };
-    // A token issued in the future would also outlive the cutoff of
+    // A token issued in the future would also pass the cutoff of
     // revokeAllForUser(), which refuses the tokens issued until then.
     if (
       (nbf !== undefined && nbf > now + tolerance) ||

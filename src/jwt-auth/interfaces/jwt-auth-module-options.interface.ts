@@ -70,8 +70,8 @@ export interface JwtAuthModuleOptions {
    * How many verified tokens to remember, keyed by their exact text, so that
    * a token presented again skips decoding and the HMAC. A token is kept
    * from its second sighting on. No hit is served that a fresh
-   * verification would refuse on its times: `exp` and `nbf` are checked
-   * against the clock on every hit. Entries unused the longest make room
+   * verification would refuse on its times: `exp`, `nbf` and `iat` are
+   * checked against the clock on every hit. Entries unused the longest make room
    * for new ones, a generation at a time. `0` (or `1`) turns the cache off.
    *
    * @default 10000
