@@ -6,6 +6,7 @@ import {
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
 import type { Server } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
 import { serveDocs } from './docs.js';
 import { JwtAuthOptionsError } from './jwt-auth/index.js';
@@ -42,7 +43,7 @@ export async function startDemo(
     const port = demoPort(app.get(ConfigService));
     // Every interface, as Express listens by default; Fastify's default is
     // the loopback alone, out of reach from outside a container.
-    await (onFastify ? app.listen(port, '::') : app.listen(port));
+    await (onFastify ? app.listen(port, everyInterface()) : app.listen(port));
     new Logger('Demo').log(`Listening on ${await app.getUrl()}`);
     return app;
   } catch (error) {
@@ -60,6 +61,17 @@ const EXPRESS_ROUTING = {
 };
 
 /**
+ * The address of every interface, as Node picks it when given none: IPv6
+ * (which takes IPv4 too) where the system has it, else IPv4.
+ */
+function everyInterface(): string {
+  const hasIpv6 = Object.values(networkInterfaces()).some((addresses) =>
+    addresses?.some((address) => address.family === 'IPv6'),
+  );
+  return hasIpv6 ? '::' : '0.0.0.0';
+}
+
+/**
  * Reads an empty `application/json` body as `{}`, as Express does, where
  * Fastify refuses it with a 400. Clients send the header with no body (an
  * HTTP wrapper that sets it on every call, on `POST /auth/logout`), and the
@@ -68,10 +80,12 @@ const EXPRESS_ROUTING = {
 function readEmptyJsonAsObject(
   app: NestFastifyApplication,
 ): NestFastifyApplication {
-  const parseJson = app
-    .getHttpAdapter()
-    .getInstance()
-    .getDefaultJsonParser('error', 'error');
+  const fastify = app.getHttpAdapter().getInstance();
+  const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
+  const parseJson = fastify.getDefaultJsonParser(
+    onProtoPoisoning ?? 'error',
+    onConstructorPoisoning ?? 'error',
+  );
   return app.useBodyParser<Server>(
     'application/json',
     {},

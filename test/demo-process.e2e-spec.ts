@@ -121,7 +121,9 @@ describe('the built demo process', () => {
     } else {
       it('listens beyond the loopback, on every interface', async () => {
         const { port } = new URL(url);
-        const health = await fetch(`http://${outsideAddress}:${port}/health`);
+        const health = await fetch(`http://${outsideAddress}:${port}/health`, {
+          signal: AbortSignal.timeout(5000),
+        });
         expect(health.status).toBe(200);
       });
     }
