@@ -5,6 +5,7 @@ import {
   FastifyAdapter,
   type NestFastifyApplication,
 } from '@nestjs/platform-fastify';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
@@ -30,14 +31,16 @@ export async function startDemo(
     const options = { abortOnError: false };
     const onFastify = demoHttpAdapter(process.env.HTTP_ADAPTER) === 'fastify';
     const app = onFastify
-      ? readEmptyJsonAsObject(
+      ? readJsonOnFastify(
           await NestFactory.create<NestFastifyApplication>(
             rootModule,
-            new FastifyAdapter(EXPRESS_ROUTING),
+            new FastifyAdapter(LIKE_EXPRESS),
             options,
           ),
         )
-      : await NestFactory.create(rootModule, options);
+      : readJsonOnExpress(
+          await NestFactory.create<NestExpressApplication>(rootModule, options),
+        );
     app.enableShutdownHooks();
     serveDocs(app);
     const port = demoPort(app.get(ConfigService));
@@ -53,10 +56,11 @@ export async function startDemo(
 }
 
 /**
- * Fastify matches paths as Express does by default: without regard to case,
- * and with or without a trailing slash (`/me/`).
+ * Fastify as Express is by default: paths matched without regard to case and
+ * with or without a trailing slash (`/me/`), bodies of at most 100 KiB.
  */
-const EXPRESS_ROUTING = {
+const LIKE_EXPRESS = {
+  bodyLimit: 100 * 1024,
   routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
 };
 
@@ -72,12 +76,50 @@ function everyInterface(): string {
 }
 
 /**
- * Reads an empty `application/json` body as `{}`, as Express does, where
- * Fastify refuses it with a 400. Clients send the header with no body (an
- * HTTP wrapper that sets it on every call, on `POST /auth/logout`), and the
- * demo answers them alike on either adapter.
+ * How the demo reads a JSON body, alike on either adapter:
+ * - an empty one as `{}`, as Express does, where Fastify refuses it: clients
+ *   send `Content-Type: application/json` with no body (an HTTP wrapper that
+ *   sets it on every call, on `POST /auth/logout`);
+ * - one that is not JSON, although it says so, as no body at all, where both
+ *   answer a 400 before any guard, quoting the body: a guarded route then
+ *   answers with its 401, and login with its own 400, which quotes nothing.
+ *
+ * A body over the size limit is still refused (413) before it is read.
  */
-function readEmptyJsonAsObject(
+function readJsonOnExpress(
+  app: NestExpressApplication,
+): NestExpressApplication {
+  // Registered before Nest's own, which then stays out.
+  app.useBodyParser('json');
+  app.use(
+    (
+      error: unknown,
+      request: { body?: unknown },
+      _response: unknown,
+      next: (error?: unknown) => void,
+    ) => {
+      if (!isMalformedJson(error)) {
+        next(error);
+        return;
+      }
+      request.body = undefined;
+      next();
+    },
+  );
+  return app;
+}
+
+/** The body-parser error for a body that is not the JSON it says it is. */
+function isMalformedJson(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { type?: unknown }).type === 'entity.parse.failed'
+  );
+}
+
+/** The same reading of JSON bodies as `readJsonOnExpress()`, on Fastify. */
+function readJsonOnFastify(
   app: NestFastifyApplication,
 ): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
@@ -94,9 +136,10 @@ function readEmptyJsonAsObject(
         done(null, {});
         return;
       }
-      // Fastify's own parser, with its refusal of `__proto__` keys; it
-      // answers through `done`.
-      void parseJson(request, body.toString('utf8'), done);
+      // Fastify's own parser, with its refusal of `__proto__` keys.
+      void parseJson(request, body.toString('utf8'), (error, value) =>
+        done(null, error === null ? value : undefined),
+      );
     },
   );
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { bearerChallenge } from '../src/jwt-auth/index.js';
 import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
@@ -25,6 +26,31 @@ import { findSeedPython, Seed } from './support/seed.js';
 const outsideAddress = Object.values(networkInterfaces())
   .flat()
   .find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
+
+/** A GET that carries a JSON body, as some clients send one. */
+function getWithBody(
+  url: string,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, {
+      method: 'GET',
+      headers: {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+      },
+    });
+    outgoing.on('error', reject);
+    outgoing.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: text }),
+      );
+    });
+    outgoing.end(body);
+  });
+}
 
 describe('the built demo process', () => {
   it('has been built', () => {
@@ -100,6 +126,69 @@ describe('the built demo process', () => {
         error: 'Bad Request',
         message: expect.stringMatching(/^Body must be JSON/),
       });
+    });
+
+    it('lets the guard answer a request whose JSON body is malformed', async () => {
+      const token = await login();
+      const json = { 'Content-Type': 'application/json' };
+      for (const body of ['{bad', 'Bearer x', '{"a":1}}']) {
+        const refused = await fetch(`${url}/auth/logout`, {
+          method: 'POST',
+          headers: json,
+          body,
+        });
+        expect({ body, status: refused.status }).toEqual({ body, status: 401 });
+        expect(await refused.json()).toEqual(REFUSAL_BODY);
+        expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+        // Node's fetch sends no body with GET; node:http does.
+        const me = await getWithBody(`${url}/me`, body);
+        expect({ body, status: me.status }).toEqual({ body, status: 401 });
+        expect(JSON.parse(me.body)).toEqual(REFUSAL_BODY);
+      }
+      const logout = await fetch(`${url}/auth/logout`, {
+        method: 'POST',
+        headers: { ...json, Authorization: `Bearer ${token}` },
+        body: '{bad',
+      });
+      expect(logout.status).toBe(204);
+    });
+
+    it('answers a login body that is not JSON with its 400, quoting nothing of it', async () => {
+      for (const body of ['{"username":"alice","password":hunter2}', '{bad']) {
+        const response = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+        });
+        expect(response.status).toBe(400);
+        const text = await response.text();
+        expect(JSON.parse(text)).toEqual({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: expect.stringMatching(/^Body must be JSON/),
+        });
+        expect(text).not.toMatch(/hunter2|bad/);
+      }
+    });
+
+    it('refuses a body over 100 KiB with a 413, and takes one just under', async () => {
+      const padded = (size: number) =>
+        JSON.stringify({ username: 'alice', password: 'x', pad: '' }).replace(
+          '""',
+          `"${'a'.repeat(size - 44)}"`,
+        );
+      expect(padded(100 * 1024)).toHaveLength(100 * 1024);
+      for (const [size, status] of [
+        [100 * 1024, 401],
+        [100 * 1024 + 1, 413],
+      ] as const) {
+        const response = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: padded(size),
+        });
+        expect({ size, status: response.status }).toEqual({ size, status });
+      }
     });
 
     it('matches paths as Express does: /ME and /me/ are /me', async () => {
