@@ -8,6 +8,7 @@ import {
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Server } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { ClientGoneFilter } from './client-gone.filter.js';
 import { DemoConfigError, demoHttpAdapter, demoPort } from './demo.config.js';
 import { serveDocs } from './docs.js';
 import { JwtAuthOptionsError } from './jwt-auth/index.js';
@@ -42,6 +43,7 @@ export async function startDemo(
           await NestFactory.create<NestExpressApplication>(rootModule, options),
         );
     app.enableShutdownHooks();
+    app.useGlobalFilters(new ClientGoneFilter(app.getHttpAdapter()));
     serveDocs(app);
     const port = demoPort(app.get(ConfigService));
     // Every interface, as Express listens by default; Fastify's default is

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { bearerChallenge } from '../src/jwt-auth/index.js';
 import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
@@ -189,6 +190,24 @@ describe('the built demo process', () => {
         });
         expect({ size, status: response.status }).toEqual({ size, status });
       }
+    });
+
+    it('drops a request whose client leaves mid-body, without logging an error', async () => {
+      const { port } = new URL(url);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(
+            'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"',
+          );
+          setTimeout(() => socket.destroy(), 200);
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve());
+      });
+      // The server has seen the close once it answers the next request.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      expect(demo.output()).not.toMatch(/ERROR|aborted/);
     });
 
     it('matches paths as Express does: /ME and /me/ are /me', async () => {
