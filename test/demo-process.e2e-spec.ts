@@ -53,6 +53,39 @@ function getWithBody(
   });
 }
 
+/**
+ * Writes `head` on a new connection, reads until the text matches `until`,
+ * then writes `then` (if given) and drops the connection; returns what it read.
+ */
+function talk(
+  port: number,
+  head: string,
+  until: RegExp,
+  then?: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(head));
+    let text = '';
+    socket.setTimeout(10_000, () =>
+      socket.destroy(new Error(`no answer matching ${until}: ${text}`)),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (!until.test(text)) return;
+      if (then === undefined) {
+        socket.destroy();
+        resolve(text);
+        return;
+      }
+      socket.write(then, () => {
+        socket.destroy();
+        resolve(text);
+      });
+    });
+    socket.on('error', reject);
+  });
+}
+
 describe('the built demo process', () => {
   it('has been built', () => {
     expect(existsSync(DEMO_MAIN)).toBe(true);
@@ -173,41 +206,53 @@ describe('the built demo process', () => {
     });
 
     it('refuses a body over 100 KiB with a 413, and takes one just under', async () => {
-      const padded = (size: number) =>
-        JSON.stringify({ username: 'alice', password: 'x', pad: '' }).replace(
-          '""',
-          `"${'a'.repeat(size - 44)}"`,
-        );
-      expect(padded(100 * 1024)).toHaveLength(100 * 1024);
-      for (const [size, status] of [
-        [100 * 1024, 401],
-        [100 * 1024 + 1, 413],
-      ] as const) {
-        const response = await fetch(`${url}/auth/login`, {
+      const padded = (size: number) => {
+        const body = JSON.stringify({
+          username: 'alice',
+          password: 'x',
+          p: '',
+        });
+        return body.replace('""', `"${'a'.repeat(size - body.length)}"`);
+      };
+      const post = (body: string) =>
+        fetch(`${url}/auth/login`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: padded(size),
+          body,
         });
-        expect({ size, status: response.status }).toEqual({ size, status });
+      expect(padded(100 * 1024)).toHaveLength(100 * 1024);
+      expect((await post(padded(100 * 1024))).status).toBe(401);
+      if (adapter === 'express') {
+        // Express reads the whole body before it answers.
+        expect((await post(padded(100 * 1024 + 1))).status).toBe(413);
+        return;
       }
+      // Fastify answers on the announced length and closes: a body sent
+      // anyway would race the close. So it is announced, not sent.
+      const { port } = new URL(url);
+      const answer = await talk(
+        Number(port),
+        `POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 + 1}\r\n\r\n`,
+        /^HTTP\/1\.1 \d{3} /,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     });
 
     it('drops a request whose client leaves mid-body, without logging an error', async () => {
       const { port } = new URL(url);
-      await new Promise<void>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => {
-          socket.write(
-            'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"',
-          );
-          setTimeout(() => socket.destroy(), 200);
-        });
-        socket.on('error', reject);
-        socket.on('close', () => resolve());
-      });
-      // The server has seen the close once it answers the next request.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = demo.output().length;
+      // The 100 Continue shows the request reached the app, which then
+      // waits for a body that never comes.
+      const continued = await talk(
+        Number(port),
+        'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n',
+        /^HTTP\/1\.1 100 /,
+        '{"a"',
+      );
+      expect(continued).toMatch(/^HTTP\/1\.1 100 /);
+      await new Promise((resolve) => setTimeout(resolve, 300));
       expect((await fetch(`${url}/health`)).status).toBe(200);
-      expect(demo.output()).not.toMatch(/ERROR|aborted/);
+      expect(demo.output().slice(before)).not.toMatch(/ERROR|aborted/);
     });
 
     it('matches paths as Express does: /ME and /me/ are /me', async () => {
