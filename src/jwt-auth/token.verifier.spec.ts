@@ -106,6 +106,23 @@ describe('TokenVerifier cache', () => {
     expect(codeOf(() => tokens.verify(text))).toBe('token_not_yet_valid');
   });
 
+  it.each([
+    ['an iat', { iat: NOW + 0.5 }, undefined],
+    ['an nbf', { nbf: NOW + 0.5 }, undefined],
+    ['an exp', { exp: NOW + 0.5 }, 'token_expired'],
+  ])(
+    'reads %s with a fraction against the exact clock, not whole seconds',
+    (_name, claims, refusal) => {
+      at(NOW + 0.6);
+      expect(codeOf(() => verifier().verify(token(claims)))).toBe(refusal);
+      at(NOW + 0.4);
+      const early = codeOf(() => verifier().verify(token(claims)));
+      expect(early).toBe(
+        refusal === undefined ? 'token_not_yet_valid' : undefined,
+      );
+    },
+  );
+
   it('holds at most tokenCacheSize entries, dropping the oldest', () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 2 });

@@ -138,7 +138,9 @@ export class TokenVerifier {
     nbf?: unknown;
     iat?: unknown;
   }): void {
-    const now = Math.floor(Date.now() / 1000);
+    // Not rounded to whole seconds: a NumericDate may have a fraction
+    // (RFC 7519 2), and an iat of a moment ago is not in the future.
+    const now = Date.now() / 1000;
     const { clockTolerance: tolerance, expiresIn: longest } = this.options;
     const { exp, nbf, iat } = claims as {
       exp?: number;
