@@ -82,9 +82,11 @@ function everyInterface(): string {
  * - an empty one as `{}`, as Express does, where Fastify refuses it: clients
  *   send `Content-Type: application/json` with no body (an HTTP wrapper that
  *   sets it on every call, on `POST /auth/logout`);
- * - one that is not JSON, although it says so, as no body at all, where both
- *   answer a 400 before any guard, quoting the body: a guarded route then
- *   answers with its 401, and login with its own 400, which quotes nothing.
+ * - one that is not JSON although it says so, or in a charset, content
+ *   coding or media type the demo does not read, as no body at all, where
+ *   Express and Fastify answer a 400 or 415 before any guard (quoting the
+ *   body, for bad JSON): a guarded route then answers with its 401, and
+ *   login with its own 400, which quotes nothing.
  *
  * A body over the size limit is still refused (413) before it is read.
  */
@@ -100,7 +102,7 @@ function readJsonOnExpress(
       _response: unknown,
       next: (error?: unknown) => void,
     ) => {
-      if (!isMalformedJson(error)) {
+      if (!isUnreadableBody(error)) {
         next(error);
         return;
       }
@@ -111,12 +113,21 @@ function readJsonOnExpress(
   return app;
 }
 
-/** The body-parser error for a body that is not the JSON it says it is. */
-function isMalformedJson(error: unknown): boolean {
+/**
+ * The body-parser errors for a body it cannot read: not the JSON it says it
+ * is, or in a charset or content coding it does not know.
+ */
+const UNREADABLE_BODY = new Set([
+  'entity.parse.failed',
+  'charset.unsupported',
+  'encoding.unsupported',
+]);
+
+function isUnreadableBody(error: unknown): boolean {
   return (
     typeof error === 'object' &&
     error !== null &&
-    (error as { type?: unknown }).type === 'entity.parse.failed'
+    UNREADABLE_BODY.has((error as { type?: unknown }).type as string)
   );
 }
 
@@ -125,6 +136,13 @@ function readJsonOnFastify(
   app: NestFastifyApplication,
 ): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
+  // Any other media type, or none, is read (within the size limit) and
+  // dropped, as Express leaves it unread, where Fastify answers 415.
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer' },
+    (_request, _body, done) => done(null, undefined),
+  );
   const { onProtoPoisoning, onConstructorPoisoning } = fastify.initialConfig;
   const parseJson = fastify.getDefaultJsonParser(
     onProtoPoisoning ?? 'error',

@@ -162,29 +162,49 @@ describe('the built demo process', () => {
       });
     });
 
-    it('lets the guard answer a request whose JSON body is malformed', async () => {
-      const token = await login();
+    it('lets the guard answer a request whose body it cannot read', async () => {
       const json = { 'Content-Type': 'application/json' };
-      for (const body of ['{bad', 'Bearer x', '{"a":1}}']) {
+      const unreadable: ReadonlyArray<[Record<string, string>, string]> = [
+        [json, '{bad'],
+        [json, 'Bearer x'],
+        [json, '{"a":1}}'],
+        [{ 'Content-Type': 'application/json; charset=latin1' }, '{}'],
+        [{ ...json, 'Content-Encoding': 'br2' }, '{}'],
+        [{ 'Content-Type': 'application/octet-stream' }, 'x'],
+        [{ 'Content-Type': 'text/plain' }, 'x'],
+        [{ 'Content-Type': 'multipart/form-data' }, 'x'],
+      ];
+      for (const [headers, body] of unreadable) {
+        const request = { headers, body };
         const refused = await fetch(`${url}/auth/logout`, {
           method: 'POST',
-          headers: json,
+          headers,
           body,
         });
-        expect({ body, status: refused.status }).toEqual({ body, status: 401 });
+        expect({ request, status: refused.status }).toEqual({
+          request,
+          status: 401,
+        });
         expect(await refused.json()).toEqual(REFUSAL_BODY);
         expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      }
+      for (const [, body] of unreadable.slice(0, 3)) {
         // Node's fetch sends no body with GET; node:http does.
         const me = await getWithBody(`${url}/me`, body);
         expect({ body, status: me.status }).toEqual({ body, status: 401 });
         expect(JSON.parse(me.body)).toEqual(REFUSAL_BODY);
       }
-      const logout = await fetch(`${url}/auth/logout`, {
-        method: 'POST',
-        headers: { ...json, Authorization: `Bearer ${token}` },
-        body: '{bad',
-      });
-      expect(logout.status).toBe(204);
+      for (const [headers, body] of [unreadable[0], unreadable[5]]) {
+        const authorization = { Authorization: `Bearer ${await login()}` };
+        const logout = await fetch(`${url}/auth/logout`, {
+          method: 'POST',
+          headers: { ...headers, ...authorization },
+          body,
+        });
+        expect(logout.status).toBe(204);
+        const me = await fetch(`${url}/me`, { headers: authorization });
+        expect(me.status).toBe(401);
+      }
     });
 
     it('answers a login body that is not JSON with its 400, quoting nothing of it', async () => {
