@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { bearerChallenge } from '../src/jwt-auth/index.js';
-import { ADAPTERS, REFUSAL_BODY } from './support/app.js';
+import { ADAPTERS, expectRawRefusal, REFUSAL_BODY } from './support/app.js';
 import {
   DEMO_MAIN,
   exitOf,
@@ -27,31 +26,6 @@ import { findSeedPython, Seed } from './support/seed.js';
 const outsideAddress = Object.values(networkInterfaces())
   .flat()
   .find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address;
-
-/** A GET that carries a JSON body, as some clients send one. */
-function getWithBody(
-  url: string,
-  body: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, {
-      method: 'GET',
-      headers: {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(body),
-      },
-    });
-    outgoing.on('error', reject);
-    outgoing.on('response', (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, body: text }),
-      );
-    });
-    outgoing.end(body);
-  });
-}
 
 /**
  * Writes `head` on a new connection, reads until the text matches `until`,
@@ -189,10 +163,13 @@ describe('the built demo process', () => {
         expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
       }
       for (const [, body] of unreadable.slice(0, 3)) {
-        // Node's fetch sends no body with GET; node:http does.
-        const me = await getWithBody(`${url}/me`, body);
-        expect({ body, status: me.status }).toEqual({ body, status: 401 });
-        expect(JSON.parse(me.body)).toEqual(REFUSAL_BODY);
+        const me = await rawGet(
+          Number(new URL(url).port),
+          '/me',
+          ['Content-Type: application/json', `Content-Length: ${body.length}`],
+          body,
+        );
+        expectRawRefusal(me, 'nest-jwt-auth-demo', 'token_missing');
       }
       for (const [headers, body] of [unreadable[0], unreadable[5]]) {
         const authorization = { Authorization: `Bearer ${await login()}` };

@@ -11,12 +11,14 @@ export interface RawResponse {
 /**
  * Sends one HTTP/1.1 GET with exactly the header bytes given, which Node's
  * own client would refuse to send (control characters, raw non-ASCII,
- * repeated fields), and reads the response to the end of the connection.
+ * repeated fields), then `body` if given (which Node's `fetch` never sends
+ * with a GET), and reads the response to the end of the connection.
  */
 export function rawGet(
   port: number,
   path: string,
   headerLines: ReadonlyArray<string | Buffer>,
+  body = '',
 ): Promise<RawResponse> {
   const head = Buffer.concat([
     Buffer.from(
@@ -30,6 +32,7 @@ export function rawGet(
       ]),
     ),
     Buffer.from('\r\n'),
+    Buffer.from(body, 'latin1'),
   ]);
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
