@@ -71,8 +71,9 @@ export interface JwtAuthModuleOptions {
    * a token presented again skips decoding and the HMAC. A token is kept
    * from its second sighting on. No hit is served that a fresh
    * verification would refuse on its times: `exp`, `nbf` and `iat` are
-   * checked against the clock on every hit. Entries unused the longest make room
-   * for new ones, a generation at a time. `0` (or `1`) turns the cache off.
+   * checked against the clock on every hit. Entries unused the longest
+   * make room for new ones, a generation at a time. `0` (or `1`) turns the
+   * cache off.
    *
    * @default 10000
    */
