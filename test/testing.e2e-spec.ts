@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import {
   JwtAuthGuard,
   JwtAuthModule,
+  JwtStrategy,
   OptionalAuth,
   OptionalUser,
   Public,
@@ -21,13 +22,12 @@ import {
   type AuthenticatedUser,
   type JwtAuthModuleOptions,
 } from '../src/jwt-auth/index.js';
-import { RequestAuthenticator } from '../src/jwt-auth/request.authenticator.js';
 import {
   overrideJwtAuthGuard,
   signTestToken,
   testAuthorizationHeader,
 } from '../src/jwt-auth/testing/index.js';
-import { TestingRequestAuthenticator } from '../src/jwt-auth/testing/testing-request.authenticator.js';
+import { TestingJwtStrategy } from '../src/jwt-auth/testing/testing-jwt.strategy.js';
 import {
   ADAPTERS,
   expectForbidden,
@@ -150,9 +150,7 @@ describe.each(ADAPTERS)('testing helpers (%s)', (adapter: AdapterName) => {
       const app = await start(metadata, (builder) =>
         overrideJwtAuthGuard(builder, { userId: 7, claims: { role: 'admin' } }),
       );
-      expect(app.get(RequestAuthenticator)).toBeInstanceOf(
-        TestingRequestAuthenticator,
-      );
+      expect(app.get(JwtStrategy)).toBeInstanceOf(TestingJwtStrategy);
       for (const call of [
         http(app).get('/guarded'),
         http(app).get('/guarded').set('Authorization', 'Bearer a.b.c'),

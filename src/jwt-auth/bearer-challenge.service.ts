@@ -1,12 +1,14 @@
 import {
   ForbiddenException,
+  HttpException,
   Injectable,
   Logger,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { bearerChallenge, type RefusalReason } from './bearer-challenge.js';
+import { InvalidTokenError } from './errors/invalid-token.error.js';
+import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
@@ -22,10 +24,23 @@ export const REFUSAL_MESSAGE = 'Could not validate credentials';
 export const INSUFFICIENT_SCOPE_MESSAGE = 'Insufficient scope';
 
 /**
- * Turns a refusal into the one response the module gives: 401, the seed's
- * body and an RFC 6750 challenge (403 and `insufficient_scope` for a valid
- * token that lacks a required scope). Logs the reason code at debug level, and
- * nothing else: no token text, no claim values.
+ * A response to set headers on: Node's (Express's is one), or Fastify's
+ * reply, which holds Node's as `raw`.
+ */
+type HeaderTarget =
+  | { readonly setHeader: (name: string, value: string) => unknown }
+  | {
+      readonly raw: {
+        readonly setHeader: (name: string, value: string) => unknown;
+      };
+    };
+
+/**
+ * The one place that turns an authentication failure into the HTTP answer
+ * the module gives: 401, the seed's body and an RFC 6750 challenge (403 and
+ * `insufficient_scope` for a valid token that lacks a required scope; 503
+ * and `Retry-After` when revocation cannot be checked). Logs the reason
+ * code at debug level, and nothing else: no token text, no claim values.
  */
 @Injectable()
 export class BearerChallengeService {
@@ -33,17 +48,38 @@ export class BearerChallengeService {
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
-    private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /**
+   * The exception to throw for an error met while authenticating a request,
+   * with its headers set on `response`: an `InvalidTokenError` is refused
+   * for its code, a `RevocationUnavailableError` is a 503, an
+   * `HttpException` stands, and anything else is a fault of ours, not of
+   * the token: refused (fail closed), and logged by its name.
+   */
+  answer(response: unknown, error: unknown): HttpException {
+    if (error instanceof InvalidTokenError) {
+      return this.refuse(response, error.code);
+    }
+    if (error instanceof RevocationUnavailableError) {
+      return this.unavailable(response);
+    }
+    if (error instanceof HttpException) return error;
+    this.logger.error(
+      `Token verification failed unexpectedly: ${error instanceof Error ? error.name : typeof error}`,
+    );
+    return this.refuse(response, 'token_malformed');
+  }
 
   /**
    * Sets `WWW-Authenticate` on `response` and returns the exception to throw.
    *
-   * @param response the platform response (Express or Fastify).
+   * @param response the platform response (Express's, Fastify's reply, or
+   *   Node's).
    */
   refuse(response: unknown, reason: RefusalReason): UnauthorizedException {
     this.logger.debug(`Refused: ${reason}`);
-    this.adapterHost.httpAdapter.setHeader(
+    setHeader(
       response,
       'WWW-Authenticate',
       bearerChallenge(this.options.realm, reason),
@@ -62,7 +98,7 @@ export class BearerChallengeService {
    */
   forbid(response: unknown, scopes: readonly string[]): ForbiddenException {
     this.logger.debug('Refused: insufficient_scope');
-    this.adapterHost.httpAdapter.setHeader(
+    setHeader(
       response,
       'WWW-Authenticate',
       bearerChallenge(this.options.realm, 'insufficient_scope', scopes),
@@ -80,15 +116,21 @@ export class BearerChallengeService {
    */
   unavailable(response: unknown): ServiceUnavailableException {
     this.logger.debug('Refused: revocation_unavailable');
-    this.adapterHost.httpAdapter.setHeader(
-      response,
-      'Retry-After',
-      String(RETRY_AFTER_SECONDS),
-    );
+    setHeader(response, 'Retry-After', String(RETRY_AFTER_SECONDS));
     return new ServiceUnavailableException({
       statusCode: 503,
       message: 'The token revocation status is unavailable',
       error: 'Service Unavailable',
     });
+  }
+}
+
+function setHeader(response: unknown, name: string, value: string): void {
+  const target = response as Partial<HeaderTarget> | undefined;
+  if (target === undefined || target === null) return;
+  if ('raw' in target && target.raw !== undefined) {
+    target.raw.setHeader(name, value);
+  } else if ('setHeader' in target && target.setHeader !== undefined) {
+    target.setHeader(name, value);
   }
 }

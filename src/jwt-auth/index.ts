@@ -32,12 +32,14 @@ export type {
 export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { JwtAuthModule } from './jwt-auth.module.js';
 export { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
+export type { JwtAuthenticateOptions } from './jwt.strategy.js';
 export {
   IS_OPTIONAL_AUTH_KEY,
   OptionalAuth,
 } from './optional-auth.decorator.js';
 export { OptionalUser } from './optional-user.decorator.js';
 export { IS_PUBLIC_KEY, Public } from './public.decorator.js';
+export type { RouteAccess } from './route-access.js';
 export {
   REQUIRED_SCOPES_KEY,
   RequireScopes,

@@ -13,6 +13,7 @@ import { forgeToken, nowSeconds } from '../../test/support/jws.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtAuthModule } from './jwt-auth.module.js';
+import { JwtStrategy } from './jwt.strategy.js';
 import { OptionalAuth } from './optional-auth.decorator.js';
 import { ANONYMOUS } from './optional-user.decorator.js';
 import { Public } from './public.decorator.js';
@@ -69,9 +70,9 @@ function exchange(
     headers: authorization === undefined ? {} : { authorization },
   } as FakeExchange['request'];
   const headers: Record<string, string> = {};
-  // What the Express adapter's setHeader calls.
+  // Node's response, as far as the refusal uses it.
   const response = {
-    set: (name: string, value: string) => (headers[name] = value),
+    setHeader: (name: string, value: string) => (headers[name] = value),
   };
   const context = new ExecutionContextHost(
     [request, response],
@@ -184,7 +185,7 @@ describe('JwtAuthGuard', () => {
 
   it('refuses, failing closed, when verification fails for a reason of its own', async () => {
     const spy = jest
-      .spyOn(tokens, 'verify')
+      .spyOn(app.get(JwtStrategy), 'validate')
       .mockRejectedValueOnce(new TypeError('boom'));
     try {
       const { error, challenge } = await refusal(

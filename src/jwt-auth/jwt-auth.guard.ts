@@ -1,33 +1,149 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { BearerChallengeService } from './bearer-challenge.service.js';
 import {
-  Injectable,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
-import { RequestAuthenticator } from './request.authenticator.js';
+  extractBearerToken,
+  sendsAuthorization,
+  type RequestWithHeaders,
+} from './bearer-token.extractor.js';
+import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
+import {
+  JWT_AUTH_STRATEGY,
+  JwtStrategy,
+  type JwtAuthenticateOptions,
+} from './jwt.strategy.js';
+import { ANONYMOUS, type GuardedRequest } from './optional-user.decorator.js';
+import { RouteAccessReader, type RouteAccess } from './route-access.js';
+import { grantsScopes } from './scope.js';
+
+type Request = RequestWithHeaders & GuardedRequest;
 
 /**
- * Guards a route: a request passes with a valid `Authorization: Bearer`
- * token, and the user lands on `request.user` as an `AuthenticatedUser`.
- * Routes marked `@Public()` pass without one; routes marked
- * `@OptionalAuth()` pass anonymously when the request sends no
- * `Authorization` header at all, and are otherwise checked like any other.
- * Every refusal is a 401 with the seed's body and an RFC 6750 challenge; a
- * valid token that lacks a scope `@RequireScopes()` asks for is a 403 with
- * an `insufficient_scope` challenge. When revocation cannot be checked (and
- * the module fails closed), the answer is 503 with `Retry-After`.
+ * Passport's `AuthGuard(JWT_AUTH_STRATEGY)` with the module's routes and
+ * answers: a request passes with a valid `Authorization: Bearer` token, and
+ * the user lands on `request.user` as an `AuthenticatedUser`. Routes marked
+ * `@Public()` pass without one; routes marked `@OptionalAuth()` pass
+ * anonymously when the request sends no `Authorization` header at all, and
+ * are otherwise checked like any other. Every refusal is a 401 with the
+ * seed's body and an RFC 6750 challenge; a valid token that lacks a scope
+ * `@RequireScopes()` asks for is a 403 with an `insufficient_scope`
+ * challenge. When revocation cannot be checked (and the module fails
+ * closed), the answer is 503 with `Retry-After`.
  *
- * It applies exactly the rules of `TokenService.verify()` and of
- * `JwtStrategy` (all three call one verifier), without Passport's
- * per-request machinery and its process-wide strategy registry: each
- * module's guard uses that module's own configuration. The verdict comes
- * from the module's `RequestAuthenticator`, whichever way the guard is
- * registered.
+ * It runs its own module's `JwtStrategy`, and asks it first for a token it
+ * verified before, which then skips Passport and jsonwebtoken (revocation
+ * is still checked). Subclasses may override `getRouteAccess()`,
+ * `handleRequest()` and `throwInsufficientScope()`.
  */
 @Injectable()
-export class JwtAuthGuard implements CanActivate {
-  constructor(private readonly authenticator: RequestAuthenticator) {}
+export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
+  private readonly routes: RouteAccessReader;
 
-  canActivate(context: ExecutionContext): Promise<boolean> {
-    return this.authenticator.authenticate(context);
+  constructor(
+    reflector: Reflector,
+    protected readonly strategy: JwtStrategy,
+    protected readonly challenge: BearerChallengeService,
+  ) {
+    super();
+    this.routes = new RouteAccessReader(reflector);
+  }
+
+  /**
+   * @throws UnauthorizedException with the RFC 6750 challenge set.
+   * @throws ForbiddenException with the `insufficient_scope` challenge set.
+   * @throws ServiceUnavailableException when revocation cannot be checked.
+   */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const access = this.getRouteAccess(context);
+    if (access.mode === 'public') return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const user =
+      access.mode === 'optional' && !sendsAuthorization(request)
+        ? this.strategy.userWithoutCredentials()
+        : await this.authenticate(context, request);
+    if (user === undefined) {
+      // An anonymous caller of an @OptionalAuth() route, or of any route
+      // under the testing strategy's 'allow-anonymous' (Passport's own
+      // strategy never passes without a user): a route that requires
+      // scopes refuses it.
+      if (access.mode === 'required' && access.scopes.length > 0) {
+        throw this.challenge.refuse(this.responseOf(context), 'token_missing');
+      }
+      request[ANONYMOUS] = true;
+      return true;
+    }
+    request.user = user;
+    if (
+      access.mode === 'required' &&
+      !grantsScopes(user.claims.scope, access.scopes)
+    ) {
+      this.throwInsufficientScope(context, access.scopes);
+    }
+    return true;
+  }
+
+  /** Passport's verdict: the user, or the strategy's refusal thrown. */
+  override handleRequest<TUser = AuthenticatedUser>(
+    error: unknown,
+    user: TUser | false,
+    _info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    if (error !== null && error !== undefined) {
+      throw this.challenge.answer(this.responseOf(context), error);
+    }
+    if (user === false || user === null || user === undefined) {
+      throw this.challenge.refuse(this.responseOf(context), 'token_missing');
+    }
+    return user;
+  }
+
+  /** Passes the guard's own strategy and response to Passport. */
+  override getAuthenticateOptions(
+    context: ExecutionContext,
+  ): JwtAuthenticateOptions {
+    return {
+      jwtAuth: { strategy: this.strategy, response: this.responseOf(context) },
+    };
+  }
+
+  /** Who may call the route: `@Public()`, `@OptionalAuth()` and `@RequireScopes()`. */
+  protected getRouteAccess(context: ExecutionContext): RouteAccess {
+    return this.routes.read(context.getHandler(), context.getClass());
+  }
+
+  /** Throws the 403 for a valid token that lacks a required scope. */
+  protected throwInsufficientScope(
+    context: ExecutionContext,
+    scopes: readonly string[],
+  ): never {
+    throw this.challenge.forbid(this.responseOf(context), scopes);
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: Request,
+  ): Promise<AuthenticatedUser | undefined> {
+    const token = extractBearerToken(request);
+    if (token !== null) {
+      let remembered: AuthenticatedUser | undefined;
+      try {
+        remembered = await this.strategy.verifyRemembered(token);
+      } catch (error) {
+        throw this.challenge.answer(this.responseOf(context), error);
+      }
+      if (remembered !== undefined) return remembered;
+    }
+    await super.canActivate(context);
+    const user = request.user;
+    if (token !== null && user !== undefined) {
+      this.strategy.remember(token, user);
+    }
+    return user;
+  }
+
+  private responseOf(context: ExecutionContext): unknown {
+    return context.switchToHttp().getResponse();
   }
 }

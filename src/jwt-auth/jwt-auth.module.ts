@@ -1,4 +1,9 @@
-import { Module } from '@nestjs/common';
+import {
+  Module,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { BearerChallengeService } from './bearer-challenge.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
@@ -6,9 +11,14 @@ import {
   ConfigurableModuleClass,
   JWT_AUTH_MODULE_OPTIONS,
 } from './jwt-auth.module-definition.js';
-import { JWT_AUTH_OPTIONS, resolveJwtAuthOptions } from './jwt-auth.options.js';
+import {
+  JWT_AUTH_OPTIONS,
+  jwtModuleOptions,
+  resolveJwtAuthOptions,
+  type ResolvedJwtAuthOptions,
+} from './jwt-auth.options.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { RequestAuthenticator } from './request.authenticator.js';
+import { ResponseLinkMiddleware } from './response-link.middleware.js';
 import { createRevocationStore } from './revocation/revocation-store.factory.js';
 import {
   REVOCATION_STORE,
@@ -18,12 +28,12 @@ import { TokenService } from './token.service.js';
 import { TokenVerifier } from './token.verifier.js';
 
 /**
- * JWT authentication: `TokenService` signs and verifies access tokens,
- * `JwtAuthGuard` guards routes. Configure it once with `forRoot()` or
- * `forRootAsync()`; the options are validated at startup.
- *
- * `JwtStrategy` is registered with Passport too, for applications that
- * compose Passport strategies.
+ * JWT authentication: `TokenService` signs and verifies access tokens on
+ * @nestjs/jwt's `JwtService`, `JwtAuthGuard` (Passport's `AuthGuard` over
+ * `JwtStrategy`, a passport-jwt strategy) guards routes. Configure it once
+ * with `forRoot()` or `forRootAsync()`; the options are validated at
+ * startup, and `JwtService` is configured from them: the key, the pinned
+ * algorithm, `iss` and `aud`.
  */
 @Module({
   imports: [PassportModule],
@@ -38,19 +48,26 @@ import { TokenVerifier } from './token.verifier.js';
       useFactory: createRevocationStore,
       inject: [JWT_AUTH_OPTIONS],
     },
+    {
+      provide: JwtService,
+      useFactory: (options: ResolvedJwtAuthOptions) =>
+        new JwtService(jwtModuleOptions(options)),
+      inject: [JWT_AUTH_OPTIONS],
+    },
     RevocationService,
     TokenVerifier,
     TokenService,
     JwtStrategy,
     BearerChallengeService,
-    RequestAuthenticator,
     JwtAuthGuard,
   ],
-  exports: [
-    TokenService,
-    BearerChallengeService,
-    RequestAuthenticator,
-    JwtAuthGuard,
-  ],
+  exports: [TokenService, BearerChallengeService, JwtStrategy, JwtAuthGuard],
 })
-export class JwtAuthModule extends ConfigurableModuleClass {}
+export class JwtAuthModule
+  extends ConfigurableModuleClass
+  implements NestModule
+{
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ResponseLinkMiddleware).forRoutes('{*splat}');
+  }
+}

@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import type { JwtModuleOptions } from '@nestjs/jwt';
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
 import type {
@@ -348,4 +349,18 @@ function resolveRealm(value: unknown): string {
     );
   }
   return value;
+}
+
+/**
+ * @nestjs/jwt's options from the module's: the key as a `KeyObject` (a
+ * string secret would cost jsonwebtoken a failed public-key parse on every
+ * call) and the algorithm pinned for signing.
+ */
+export function jwtModuleOptions(
+  options: ResolvedJwtAuthOptions,
+): JwtModuleOptions {
+  return {
+    secret: options.key,
+    signOptions: { algorithm: options.algorithm },
+  };
 }

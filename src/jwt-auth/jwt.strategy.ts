@@ -1,68 +1,174 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-strategy';
-import { bearerChallenge } from './bearer-challenge.js';
+import { Strategy } from 'passport-jwt';
+import { BearerChallengeService } from './bearer-challenge.service.js';
 import {
   extractBearerToken,
   type RequestWithHeaders,
 } from './bearer-token.extractor.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
-import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
-import { TokenService } from './token.service.js';
+import { responseOf } from './response-link.middleware.js';
+import { RevocationService } from './revocation/revocation.service.js';
+import { invalidTokenFrom, TokenVerifier } from './token.verifier.js';
 
 /** The name `JwtStrategy` is registered under with Passport. */
 export const JWT_AUTH_STRATEGY = 'jwt-auth';
 
+/** What `JwtAuthGuard` passes to `JwtStrategy.authenticate()` through Passport. */
+export interface JwtAuthenticateOptions {
+  readonly jwtAuth?: {
+    /** The strategy of the guard's own module. */
+    readonly strategy: JwtStrategy;
+    /** The platform response, for the refusal's headers. */
+    readonly response: unknown;
+  };
+}
+
+/** The actions Passport gives a strategy for one request. */
+const PASSPORT_ACTIONS = [
+  'success',
+  'fail',
+  'error',
+  'pass',
+  'redirect',
+] as const;
+
 /**
- * The module's rules as a Passport strategy, for applications that compose
- * Passport strategies (`AuthGuard([JWT_AUTH_STRATEGY, 'api-key'])`). It
- * calls the same verifier as `JwtAuthGuard` and `TokenService.verify()`.
+ * The module's rules as a passport-jwt strategy, registered with Passport as
+ * `JWT_AUTH_STRATEGY`: the bearer token is taken strictly from the
+ * `Authorization` header, checked raw before any crypto, verified by
+ * jsonwebtoken with the pinned algorithm and the module's key, and its
+ * claims checked in `validate()`, which also asks the revocation store.
  *
- * `JwtAuthGuard` is the way to guard a route: Passport's `AuthGuard`
- * answers a refusal with Nest's default 401 body, and keeps one strategy
- * per name for the whole process.
+ * Every refusal is the module's answer, whichever guard asked: a plain
+ * `@UseGuards(AuthGuard(JWT_AUTH_STRATEGY))` gets the same 401 body and
+ * `WWW-Authenticate` challenge as `JwtAuthGuard` (503 with `Retry-After`
+ * when revocation cannot be checked).
+ *
+ * Passport keeps one strategy per name for the whole process, the last
+ * module's; `JwtAuthGuard` always runs its own module's.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   constructor(
-    private readonly tokens: TokenService,
-    @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
+    protected readonly verifier: TokenVerifier,
+    protected readonly revocation: RevocationService,
+    protected readonly challenge: BearerChallengeService,
+    @InjectJwtAuthOptions() options: ResolvedJwtAuthOptions,
   ) {
-    super();
+    const { algorithms, issuer, audience } = verifier.verifyOptions;
+    super({
+      jwtFromRequest: extractBearerToken,
+      secretOrKeyProvider: (_request, token, done) => {
+        try {
+          verifier.precheck(token);
+        } catch (error) {
+          done(error);
+          return;
+        }
+        // A KeyObject: jsonwebtoken takes it as it is, where a string
+        // secret costs a failed public-key parse on every call.
+        done(null, options.key as unknown as string);
+      },
+      algorithms,
+      issuer,
+      audience: audience as string[] | undefined,
+      jsonWebTokenOptions: verifier.verifyOptions,
+      ignoreExpiration: true,
+    });
   }
 
-  /** Called by Passport for each request it authenticates. */
-  override authenticate(request: RequestWithHeaders): void {
-    const token = extractBearerToken(request);
-    if (token === null) {
-      this.fail(bearerChallenge(this.options.realm, 'token_missing'), 401);
+  /**
+   * Called by Passport for each request it authenticates, on an object of
+   * its own that holds the request's actions (`success`, `fail`, ...).
+   */
+  override authenticate(
+    request: RequestWithHeaders,
+    options?: JwtAuthenticateOptions,
+  ): void {
+    const own = options?.jwtAuth;
+    if (own !== undefined && Object.getPrototypeOf(this) !== own.strategy) {
+      // Passport found another module's strategy under the shared name.
+      // Its actions are closures over the request, not methods.
+      const actions = Object.fromEntries(
+        PASSPORT_ACTIONS.map((action) => [action, Reflect.get(this, action)]),
+      );
+      const bound = Object.assign(
+        Object.create(own.strategy) as JwtStrategy,
+        actions,
+      );
+      bound.authenticate(request, options);
       return;
     }
-    this.validate(token).then(
-      (user) => this.success(user),
-      (error: unknown) => {
-        if (error instanceof InvalidTokenError) {
-          this.fail(bearerChallenge(this.options.realm, error.code), 401);
-        } else if (error instanceof RevocationUnavailableError) {
-          this.error(
-            new ServiceUnavailableException(
-              'The token revocation status is unavailable',
-            ),
-          );
-        } else {
-          this.error(error as Error);
-        }
-      },
-    );
+    const response = own?.response ?? responseOf(request);
+    const error = this.error.bind(this);
+    // passport-jwt fails a request with our pre-check's refusal, with
+    // jsonwebtoken's, or, when it finds no token, with an Error of its own.
+    this.fail = (info: unknown) => {
+      const refusal = invalidTokenFrom(info);
+      error(
+        refusal instanceof InvalidTokenError
+          ? this.challenge.refuse(response, refusal.code)
+          : this.challenge.refuse(response, 'token_missing'),
+      );
+    };
+    this.error = (cause: Error) =>
+      error(this.challenge.answer(response, cause));
+    this.authenticateRequest(request, options);
   }
 
-  /** Verifies the bearer token: the user, or an `InvalidTokenError`. */
-  validate(token: string): Promise<AuthenticatedUser> {
-    return this.tokens.verify(token);
+  /**
+   * The user of a token that passed every check before and is still within
+   * its times and not revoked; `undefined` when the token is not remembered.
+   * `JwtAuthGuard` asks before Passport.
+   *
+   * @throws InvalidTokenError, RevocationUnavailableError as `validate()`.
+   */
+  async verifyRemembered(
+    token: string,
+  ): Promise<AuthenticatedUser | undefined> {
+    const user = this.verifier.cached(token);
+    if (user !== undefined) await this.revocation.assertNotRevoked(user);
+    return user;
+  }
+
+  /**
+   * The user of a request that sends no `Authorization` header to an
+   * `@OptionalAuth()` route: none, an anonymous caller. (The testing
+   * strategy answers with its fixed user.)
+   */
+  userWithoutCredentials(): AuthenticatedUser | undefined {
+    return undefined;
+  }
+
+  /** Remembers the user of a token that passed every check. */
+  remember(token: string, user: AuthenticatedUser): void {
+    this.verifier.remember(token, user);
+  }
+
+  /**
+   * Checks the claims of a token jsonwebtoken verified and asks the
+   * revocation store: the user, or an `InvalidTokenError`.
+   */
+  async validate(payload: unknown): Promise<AuthenticatedUser> {
+    const user = this.verifier.accept(payload);
+    await this.revocation.assertNotRevoked(user);
+    return user;
+  }
+
+  /**
+   * Authenticates one request with the actions already bound to the
+   * module's answers: passport-jwt's verification.
+   */
+  protected authenticateRequest(
+    request: RequestWithHeaders,
+    options?: JwtAuthenticateOptions,
+  ): void {
+    super.authenticate(request as never, options);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
-import { hmacBase64Url } from './hmac.js';
 import type { ClaimsToSign } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import type {
@@ -20,19 +20,18 @@ import { parseUserId } from './user-id.js';
 /** Registered claims the service sets itself and a caller may not pass. */
 const MANAGED_CLAIMS = ['iat', 'exp', 'nbf', 'jti', 'iss', 'aud'] as const;
 
-/** Signs access tokens and verifies them by the same rules as `JwtAuthGuard`. */
+/**
+ * Signs access tokens with @nestjs/jwt's `JwtService`, and verifies them by
+ * the same rules as `JwtAuthGuard`.
+ */
 @Injectable()
 export class TokenService {
-  /** The encoded JOSE header every token carries. */
-  private readonly encodedHeader: string;
-
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
+    private readonly jwt: JwtService,
     private readonly verifier: TokenVerifier,
     private readonly revocation: RevocationService,
-  ) {
-    this.encodedHeader = base64UrlJson({ alg: options.algorithm, typ: 'JWT' });
-  }
+  ) {}
 
   /**
    * Signs a copy of `claims` as a compact JWT, adding `iat` and `exp` (UTC
@@ -85,13 +84,7 @@ export class TokenService {
     if (this.options.audience !== undefined)
       payload.aud = this.options.audience[0];
 
-    const signingInput = `${this.encodedHeader}.${base64UrlJson(payload)}`;
-    const signature = hmacBase64Url(
-      this.options.algorithm,
-      this.options.key,
-      signingInput,
-    );
-    return `${signingInput}.${signature}`;
+    return this.jwt.signAsync(payload);
   }
 
   /**
@@ -133,8 +126,7 @@ export class TokenService {
    */
   async verify(token: string): Promise<AuthenticatedUser> {
     const user = this.verifier.verify(token);
-    const revocationChecked = this.revocation.assertNotRevoked(user);
-    if (revocationChecked !== undefined) await revocationChecked;
+    await this.revocation.assertNotRevoked(user);
     return user;
   }
 
@@ -167,8 +159,4 @@ export class TokenService {
     }
     await this.revocation.revokeUser(userId);
   }
-}
-
-function base64UrlJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }

@@ -1,17 +1,22 @@
 import { Injectable } from '@nestjs/common';
+import {
+  JsonWebTokenError,
+  JwtService,
+  NotBeforeError,
+  TokenExpiredError,
+  type JwtVerifyOptions,
+} from '@nestjs/jwt';
+import { LRUCache } from 'lru-cache';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AccessTokenClaims } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import { hmacBase64Url } from './hmac.js';
-import { scanMembers } from './json-members.js';
 import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
 import { parseUserId } from './user-id.js';
-import { VerifiedTokenCache } from './verified-token.cache.js';
 
 /**
  * A compact JWS: three non-empty base64url segments (RFC 7515 3.1, 7.1),
@@ -23,60 +28,122 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 
 /**
- * How many distinct header segments of verified tokens `verify()` remembers,
- * so as not to parse them again. Tokens from one issuer share one header.
+ * How many distinct header segments of accepted tokens the pre-check
+ * remembers, so as not to decode them again. Tokens from one issuer share
+ * one header.
  */
 const KNOWN_HEADERS_LIMIT = 16;
 
 /**
- * The one implementation of the verification rules, behind
- * `TokenService.verify()`, `JwtAuthGuard` and `JwtStrategy` alike, so that a
- * token is never valid in one and not another. In order:
+ * The module's rules around jsonwebtoken, one set for `TokenService.verify()`,
+ * `JwtStrategy` and `JwtAuthGuard` alike, so that a token is never valid in
+ * one and not another:
  *
- * 1. a strict pre-check, before any crypto: size, structure, UTF-8 JSON
- *    objects without repeated member names, the pinned `alg`, no `crit`,
- *    numeric time claims;
- * 2. the HMAC, compared in constant time;
- * 3. the claims: `nbf` and `iat` (not in the future), `exp` (required),
- *    `aud` and `iss` when configured, and `sub` as a user id.
+ * 1. `precheck()`, on the raw token before any crypto: its size, the compact
+ *    form in the base64url alphabet, and a UTF-8 JSON header with the pinned
+ *    `alg` and no `crit`;
+ * 2. jsonwebtoken's verification, with `verifyOptions`: the signature under
+ *    the pinned algorithm, and `iss` and `aud` when configured;
+ * 3. `accept()`, on the verified claims: a JSON object, numeric time claims,
+ *    `nbf` and `iat` not in the future, `exp` required and not past, the
+ *    remaining life within `expiresIn`, and `sub` as a user id.
  *
- * A token that passed twice is remembered (`tokenCacheSize`); presented
- * again, only its times are checked against the clock.
+ * Tokens that passed are remembered (`tokenCacheSize`, never past their
+ * `exp`): presented again, only their times are checked against the clock.
  */
 @Injectable()
 export class TokenVerifier {
+  /**
+   * What jsonwebtoken checks. Times are left to `accept()`: it compares them
+   * with the exact clock, where jsonwebtoken rounds it down to the second.
+   */
+  readonly verifyOptions: Readonly<JwtVerifyOptions>;
+
   /** Header segments of tokens that passed every check; bounded. */
   private readonly knownHeaders = new Set<string>();
-  /**
-   * Tokens that passed every check, at most `tokenCacheSize`: refused input
-   * never gets in, so it cannot crowd the real tokens out.
-   */
-  private readonly verified: VerifiedTokenCache;
+  private readonly verified: LRUCache<string, AuthenticatedUser> | undefined;
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
+    private readonly jwt: JwtService,
   ) {
-    this.verified = new VerifiedTokenCache(options.tokenCacheSize);
+    this.verifyOptions = Object.freeze({
+      algorithms: [options.algorithm],
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+      ...(options.audience === undefined
+        ? {}
+        : { audience: [...options.audience] as [string, ...string[]] }),
+    });
+    this.verified =
+      options.tokenCacheSize === 0
+        ? undefined
+        : // Bounded by a size of one per entry rather than by max, which
+          // would allocate room for every entry up front.
+          new LRUCache({
+            maxSize: options.tokenCacheSize,
+            sizeCalculation: () => 1,
+          });
   }
 
-  /** Verifies a compact token and returns its user. Throws `InvalidTokenError`. */
+  /**
+   * Verifies a compact token and returns its user, remembering it.
+   *
+   * @throws InvalidTokenError when the token is refused.
+   */
   verify(token: string): AuthenticatedUser {
-    const cached = this.verified.get(token);
-    if (cached !== undefined) {
-      try {
-        this.checkTimes(cached.claims);
-      } catch (error) {
-        this.verified.delete(token);
-        throw error;
-      }
-      return cached;
+    const cached = this.cached(token);
+    if (cached !== undefined) return cached;
+    this.precheck(token);
+    let payload: unknown;
+    try {
+      payload = this.jwt.verify(token, this.verifyOptions);
+    } catch (error) {
+      throw invalidTokenFrom(error);
     }
-    const user = this.verifyAfresh(token);
-    this.verified.admit(token, user);
+    const user = this.accept(payload);
+    this.remember(token, user);
     return user;
   }
 
-  private verifyAfresh(token: string): AuthenticatedUser {
+  /**
+   * The user of a token that passed every check before, when it is still
+   * within its times; `undefined` when it is not remembered.
+   *
+   * @throws InvalidTokenError when a remembered token's time is up.
+   */
+  cached(token: string): AuthenticatedUser | undefined {
+    const user = this.verified?.get(token);
+    if (user !== undefined) {
+      try {
+        this.checkTimes(user.claims);
+      } catch (error) {
+        this.verified?.delete(token);
+        throw error;
+      }
+    }
+    return user;
+  }
+
+  /** Remembers a token that passed every check, until its `exp` at most. */
+  remember(token: string, user: AuthenticatedUser): void {
+    if (this.verified === undefined) return;
+    const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
+    if (left > 0) this.verified.set(token, user, { ttl: left * 1000 });
+    const header = token.slice(0, token.indexOf('.'));
+    if (this.knownHeaders.size < KNOWN_HEADERS_LIMIT) {
+      this.knownHeaders.add(header);
+    }
+  }
+
+  /**
+   * The checks of the raw token, before any crypto: size, compact form, and
+   * the header's pinned `alg` and absent `crit`.
+   *
+   * @throws InvalidTokenError when the token is refused.
+   */
+  precheck(token: unknown): asserts token is string {
     if (
       typeof token !== 'string' ||
       token.length > this.options.maxTokenLength ||
@@ -86,61 +153,70 @@ export class TokenVerifier {
     }
     const headerEnd = token.indexOf('.');
     const payloadEnd = token.indexOf('.', headerEnd + 1);
-    const headerSegment = token.slice(0, headerEnd);
-    const payloadSegment = token.slice(headerEnd + 1, payloadEnd);
-    const signatureSegment = token.slice(payloadEnd + 1);
     if (
-      headerSegment.length % 4 === 1 ||
-      payloadSegment.length % 4 === 1 ||
-      signatureSegment.length % 4 === 1
+      headerEnd % 4 === 1 ||
+      (payloadEnd - headerEnd - 1) % 4 === 1 ||
+      (token.length - payloadEnd - 1) % 4 === 1
     ) {
       // No base64url encoding of any bytes has such a length.
       throw new InvalidTokenError('token_malformed');
     }
-
-    const headerKnown = this.knownHeaders.has(headerSegment);
-    if (!headerKnown) this.checkHeader(headerSegment);
-    const { claims, subWritten } = readClaims(payloadSegment);
-
-    const expected = hmacBase64Url(
-      this.options.algorithm,
-      this.options.key,
-      token.slice(0, payloadEnd),
-    );
-    // Comparing the encoded text also refuses a signature that decodes to
-    // the right bytes but is spelled differently.
-    if (!constantTimeEqual(expected, signatureSegment)) {
-      throw new InvalidTokenError('invalid_signature');
+    // The claims are parsed by jsonwebtoken, which reads them as UTF-8
+    // and replaces what is not: refuse such bytes before.
+    if (
+      !isUtf8(Buffer.from(token.slice(headerEnd + 1, payloadEnd), 'base64url'))
+    ) {
+      throw new InvalidTokenError('token_malformed');
     }
-    // Only a header our key signed is remembered: forged tokens cannot
-    // crowd out the real ones.
-    if (!headerKnown && this.knownHeaders.size < KNOWN_HEADERS_LIMIT) {
-      this.knownHeaders.add(headerSegment);
-    }
-
-    return this.checkClaims(token, claims, subWritten);
-  }
-
-  /** The header checks: the pinned algorithm and no `crit`. */
-  private checkHeader(segment: string): void {
-    const header = decodeJsonObject(segment).value;
-    if (header.alg !== this.options.algorithm) {
+    const header = token.slice(0, headerEnd);
+    if (this.knownHeaders.has(header)) return;
+    const fields = decodeJsonObject(header);
+    if (fields.alg !== this.options.algorithm) {
       throw new InvalidTokenError('algorithm_not_allowed');
     }
-    if (Object.hasOwn(header, 'crit')) {
+    if (Object.hasOwn(fields, 'crit')) {
       throw new InvalidTokenError('critical_header_unsupported');
     }
   }
 
+  /**
+   * The checks of the claims of a token whose signature holds, and the user
+   * they name.
+   *
+   * @throws InvalidTokenError when the claims are refused.
+   */
+  accept(payload: unknown): AuthenticatedUser {
+    if (!isJsonObject(payload)) throw new InvalidTokenError('token_malformed');
+    for (const name of TIME_CLAIMS) {
+      const value = payload[name];
+      if (
+        value !== undefined &&
+        (typeof value !== 'number' || !Number.isFinite(value))
+      ) {
+        throw new InvalidTokenError('token_malformed');
+      }
+    }
+    this.checkTimes(payload);
+    const userId = parseUserId(payload.sub);
+    if (userId === undefined) throw new InvalidTokenError('invalid_subject');
+    // Frozen: the cache hands this very object to every request that
+    // presents the token again.
+    return Object.freeze({
+      userId,
+      claims: deepFreeze(payload) as AccessTokenClaims,
+      tokenId: tokenIdOf(payload),
+    });
+  }
+
   /** `nbf`, `iat` and `exp` against the clock, with the tolerance; `exp` is required. */
   private checkTimes(claims: {
-    exp?: unknown;
-    nbf?: unknown;
-    iat?: unknown;
+    readonly exp?: unknown;
+    readonly nbf?: unknown;
+    readonly iat?: unknown;
   }): void {
     // Not rounded to whole seconds: a NumericDate may have a fraction
     // (RFC 7519 2), and an iat of a moment ago is not in the future.
-    const now = Date.now() / 1000;
+    const now = nowSeconds();
     const { clockTolerance: tolerance, expiresIn: longest } = this.options;
     const { exp, nbf, iat } = claims as {
       exp?: number;
@@ -157,88 +233,68 @@ export class TokenVerifier {
     }
     if (exp === undefined) throw new InvalidTokenError('claim_missing');
     if (now >= exp + tolerance) throw new InvalidTokenError('token_expired');
-    // No token lives longer than expiresIn: that bounds how long a
-    // revocation must be remembered.
-    if (
-      exp - now > longest + tolerance ||
-      (iat !== undefined && exp - iat > longest + tolerance)
-    ) {
+    // No token has more left to live than expiresIn: that bounds how long a
+    // revocation must be remembered. Its iat does not matter: an issuer may
+    // date it back.
+    if (exp - now > longest + tolerance) {
       throw new InvalidTokenError('token_lifetime_exceeded');
     }
   }
-
-  /** The claim checks, once the signature holds. */
-  private checkClaims(
-    token: string,
-    claims: Record<string, unknown>,
-    subWritten: string | undefined,
-  ): AuthenticatedUser {
-    this.checkTimes(claims);
-    if (
-      (this.options.audience !== undefined &&
-        !audienceMatches(claims.aud, this.options.audience)) ||
-      (this.options.issuer !== undefined && claims.iss !== this.options.issuer)
-    ) {
-      throw new InvalidTokenError('claim_mismatch');
-    }
-    const userId = parseUserId(claims.sub, subWritten);
-    if (userId === undefined) throw new InvalidTokenError('invalid_subject');
-    // Frozen: the cache hands this very object to every request that
-    // presents the token again.
-    return Object.freeze({
-      userId,
-      claims: deepFreeze(claims) as AccessTokenClaims,
-      tokenId: tokenIdOf(token, claims),
-    });
-  }
-}
-
-/** Reads the claims segment, refusing time claims that are not numbers. */
-function readClaims(segment: string): {
-  claims: Record<string, unknown>;
-  subWritten: string | undefined;
-} {
-  const { value: claims, captured } = decodeJsonObject(segment, 'sub');
-  for (const name of TIME_CLAIMS) {
-    const value = claims[name];
-    if (
-      value !== undefined &&
-      (typeof value !== 'number' || !Number.isFinite(value))
-    ) {
-      throw new InvalidTokenError('token_malformed');
-    }
-  }
-  return { claims, subWritten: captured };
 }
 
 /**
- * Decodes a base64url segment holding a UTF-8 (RFC 7515 5.2) JSON object
- * with no repeated member names (RFC 7519 4). No parser message reaches the
- * error: it would quote the token.
+ * The refusal for an error of jsonwebtoken's (`JsonWebTokenError` and its
+ * subclasses, by their documented messages, and the `SyntaxError` of claims
+ * that are not JSON); any other error is passed on as it is.
  */
-function decodeJsonObject(
-  segment: string,
-  capture?: string,
-): { value: Record<string, unknown>; captured: string | undefined } {
-  const bytes = Buffer.from(segment, 'base64url');
-  const text = bytes.toString('utf8');
-  // Decoding replaces bytes that are not UTF-8 with U+FFFD; only then is
-  // the stricter check needed.
-  if (text.includes('\uFFFD') && !isUtf8(bytes)) {
-    throw new InvalidTokenError('token_malformed');
+export function invalidTokenFrom(error: unknown): unknown {
+  // The parser's message quotes the claims: it is not kept as the cause.
+  if (error instanceof SyntaxError) {
+    return new InvalidTokenError('token_malformed');
   }
+  if (!(error instanceof JsonWebTokenError)) return error;
+  if (error instanceof TokenExpiredError) {
+    return new InvalidTokenError('token_expired', { cause: error });
+  }
+  if (error instanceof NotBeforeError) {
+    return new InvalidTokenError('token_not_yet_valid', { cause: error });
+  }
+  const { message } = error;
+  const code =
+    message === 'invalid signature'
+      ? 'invalid_signature'
+      : message === 'invalid algorithm'
+        ? 'algorithm_not_allowed'
+        : message.startsWith('jwt audience invalid') ||
+            message.startsWith('jwt issuer invalid')
+          ? 'claim_mismatch'
+          : 'token_malformed';
+  return new InvalidTokenError(code, { cause: error });
+}
+
+/**
+ * Decodes a base64url segment holding a UTF-8 (RFC 7515 5.2) JSON object.
+ * No parser message reaches the error: it would quote the token.
+ */
+function decodeJsonObject(segment: string): Record<string, unknown> {
+  const bytes = Buffer.from(segment, 'base64url');
+  if (!isUtf8(bytes)) throw new InvalidTokenError('token_malformed');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new InvalidTokenError('token_malformed');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidTokenError('token_malformed');
-  }
-  const scan = scanMembers(text, value, capture);
-  if (scan.duplicateNames) throw new InvalidTokenError('token_malformed');
-  return { value: value as Record<string, unknown>, captured: scan.captured };
+  if (!isJsonObject(value)) throw new InvalidTokenError('token_malformed');
+  return value;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nowSeconds(): number {
+  return Date.now() / 1000;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -249,31 +305,13 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** `AuthenticatedUser.tokenId`: the `jti`, or a digest of a token that has none. */
-function tokenIdOf(token: string, claims: Record<string, unknown>): string {
+/**
+ * `AuthenticatedUser.tokenId`: the `jti`, or a digest of the claims of a
+ * token that has none (tokens with the same claims under one key are the
+ * same credential).
+ */
+function tokenIdOf(claims: Record<string, unknown>): string {
   return typeof claims.jti === 'string' && claims.jti.length > 0
     ? `jti:${claims.jti}`
-    : `sha256:${createHash('sha256').update(token).digest('base64url')}`;
-}
-
-/**
- * Whether two ASCII strings are equal, in time that depends on their length
- * only, not on where they differ.
- */
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let index = 0; index < a.length; index++) {
-    difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
-  }
-  return difference === 0;
-}
-
-/** RFC 7519 4.1.3: `aud` is a string or an array of strings; one must be ours. */
-function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {
-  if (typeof aud === 'string') return accepted.includes(aud);
-  return (
-    Array.isArray(aud) &&
-    aud.some((entry) => typeof entry === 'string' && accepted.includes(entry))
-  );
+    : `sha256:${createHash('sha256').update(JSON.stringify(claims)).digest('base64url')}`;
 }

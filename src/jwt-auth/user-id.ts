@@ -7,18 +7,11 @@ const CANONICAL_DECIMAL = /^(?:0|[1-9][0-9]{0,15})$/;
  * `Number.MAX_SAFE_INTEGER`. Returns `undefined` for every other form,
  * including what Python's `int()` or JavaScript's `Number()` would take:
  * `" 42"`, `"+42"`, `"4_2"`, `"042"`, `"4e1"`, `"0x2a"`, `"٤٢"`, `""`, `-1`,
- * `4.2`, `true`, `null`.
- *
- * @param written for a number, how the token wrote it: `1.0` and `1e0` parse
- *   to the integer 1, but are not JSON integers.
+ * `4.2`, `-0`, `true`, `null`. A number is taken as JSON parses it: `1.0`
+ * and `1e0` are the integer 1 (RFC 8259 6 has one number type).
  */
-export function parseUserId(
-  sub: unknown,
-  written?: string,
-): number | undefined {
+export function parseUserId(sub: unknown): number | undefined {
   if (typeof sub === 'number') {
-    if (written !== undefined && !CANONICAL_DECIMAL.test(written))
-      return undefined;
     return Number.isSafeInteger(sub) && sub >= 0 && !Object.is(sub, -0)
       ? sub
       : undefined;

@@ -4,11 +4,9 @@ import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
 import type { JwtAuthModuleOptions } from '../interfaces/jwt-auth-module-options.interface.js';
 import { resolveJwtAuthOptions } from '../jwt-auth.options.js';
-import { TokenService } from '../token.service.js';
-import { TokenVerifier } from '../token.verifier.js';
+import { tokenServiceFor } from '../../../test/support/services.js';
 import { MemoryRevocationStore } from './memory-revocation.store.js';
 import type { RevocationStore } from './revocation-store.interface.js';
-import { RevocationService } from './revocation.service.js';
 
 const NOW = Date.UTC(2030, 0, 1) / 1000;
 const at = (seconds: number) =>
@@ -25,11 +23,7 @@ function tokensWith(
     secret: randomBytes(32),
     ...options,
   });
-  return new TokenService(
-    resolved,
-    new TokenVerifier(resolved),
-    new RevocationService({ store }, resolved),
-  );
+  return tokenServiceFor(resolved, store);
 }
 
 const codeOf = (promise: Promise<unknown>) =>

@@ -1,10 +1,16 @@
 import type { TestingModuleBuilder } from '@nestjs/testing';
 import { BearerChallengeService } from '../bearer-challenge.service.js';
-import { RequestAuthenticator } from '../request.authenticator.js';
 import {
-  TestingRequestAuthenticator,
+  JWT_AUTH_OPTIONS,
+  type ResolvedJwtAuthOptions,
+} from '../jwt-auth.options.js';
+import { JwtStrategy } from '../jwt.strategy.js';
+import { RevocationService } from '../revocation/revocation.service.js';
+import { TokenVerifier } from '../token.verifier.js';
+import {
+  TestingJwtStrategy,
   type TestIdentity,
-} from './testing-request.authenticator.js';
+} from './testing-jwt.strategy.js';
 
 /**
  * Makes every `JwtAuthGuard` of the testing module let requests through as
@@ -14,7 +20,8 @@ import {
  * `globalGuard: true`, and an application's own `APP_GUARD` with `useClass`
  * or `useExisting`. Nest's `overrideGuard(JwtAuthGuard)` alone reaches only
  * the first: each registration is a guard instance of its own. They all
- * delegate to the module's one `RequestAuthenticator`, which this replaces.
+ * run the module's one `JwtStrategy`, which this replaces; the guards'
+ * own rules (`@Public()`, `@OptionalAuth()`, `@RequireScopes()`) stay.
  *
  * @example
  * const moduleRef = await overrideJwtAuthGuard(
@@ -28,10 +35,26 @@ export function overrideJwtAuthGuard(
   identity: TestIdentity,
 ): TestingModuleBuilder {
   // Checked here, where the test names it, rather than at compile().
-  TestingRequestAuthenticator.assertIdentity(identity);
-  return builder.overrideProvider(RequestAuthenticator).useFactory({
-    factory: (challenge: BearerChallengeService) =>
-      new TestingRequestAuthenticator(identity, challenge),
-    inject: [BearerChallengeService],
+  TestingJwtStrategy.assertIdentity(identity);
+  return builder.overrideProvider(JwtStrategy).useFactory({
+    factory: (
+      verifier: TokenVerifier,
+      revocation: RevocationService,
+      challenge: BearerChallengeService,
+      options: ResolvedJwtAuthOptions,
+    ) =>
+      new TestingJwtStrategy(
+        identity,
+        verifier,
+        revocation,
+        challenge,
+        options,
+      ),
+    inject: [
+      TokenVerifier,
+      RevocationService,
+      BearerChallengeService,
+      JWT_AUTH_OPTIONS,
+    ],
   });
 }

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Controller,
+  Get,
+  Req,
+  UseGuards,
+  type INestApplication,
+} from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  JWT_AUTH_STRATEGY,
+  JwtAuthModule,
+  type AuthenticatedUser,
+} from '../src/jwt-auth/index.js';
+import { ADAPTERS, expectRawRefusal, startApp } from './support/app.js';
+import { hostileCases, validCases } from './support/hostile-cases.js';
+import { rawGet } from './support/raw-http.js';
+
+const secret = randomBytes(32).toString('base64url');
+const realm = 'passport';
+const cases = hostileCases(secret);
+
+/** Guarded by Passport's own guard alone, as a Nest tutorial would. */
+@Controller()
+class PassportController {
+  @UseGuards(AuthGuard(JWT_AUTH_STRATEGY))
+  @Get('me')
+  me(@Req() request: { user: AuthenticatedUser }): { userId: number } {
+    return { userId: request.user.userId };
+  }
+}
+
+describe.each(ADAPTERS)(
+  'AuthGuard(JWT_AUTH_STRATEGY) against hostile requests (%s)',
+  (adapter) => {
+    let app: INestApplication;
+    let port: number;
+
+    beforeAll(async () => {
+      app = await startApp(
+        {
+          imports: [JwtAuthModule.forRoot({ secret, realm })],
+          controllers: [PassportController],
+        },
+        adapter,
+      );
+      port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it.each(cases.map((c) => [c.label, c] as const))(
+      'answers as JwtAuthGuard does: %s',
+      async (_label, hostile) => {
+        const response = await rawGet(
+          port,
+          hostile.path ?? '/me',
+          hostile.headers,
+        );
+        if (hostile.expect.status === 401) {
+          expectRawRefusal(response, realm, hostile.expect.reason);
+        } else {
+          expect(response.status).toBe(hostile.expect.status);
+          expect(response.body).not.toContain('userId');
+        }
+      },
+    );
+
+    it.each(validCases(secret).map((c) => [c.label, c] as const))(
+      'answers a valid token with its exact user id: %s',
+      async (_label, valid) => {
+        const response = await rawGet(port, '/me', valid.headers);
+        expect(response.status).toBe(200);
+        expect(JSON.parse(response.body)).toEqual({ userId: valid.userId });
+      },
+    );
+  },
+);

@@ -1,0 +1,29 @@
+import { JwtService } from '@nestjs/jwt';
+import {
+  jwtModuleOptions,
+  type ResolvedJwtAuthOptions,
+} from '../../src/jwt-auth/jwt-auth.options.js';
+import { MemoryRevocationStore } from '../../src/jwt-auth/revocation/memory-revocation.store.js';
+import type { RevocationStore } from '../../src/jwt-auth/revocation/revocation-store.interface.js';
+import { RevocationService } from '../../src/jwt-auth/revocation/revocation.service.js';
+import { TokenService } from '../../src/jwt-auth/token.service.js';
+import { TokenVerifier } from '../../src/jwt-auth/token.verifier.js';
+
+/** The module's `TokenVerifier` for `options`, wired as the module wires it. */
+export function verifierFor(options: ResolvedJwtAuthOptions): TokenVerifier {
+  return new TokenVerifier(options, new JwtService(jwtModuleOptions(options)));
+}
+
+/** The module's `TokenService` for `options`, wired as the module wires it. */
+export function tokenServiceFor(
+  options: ResolvedJwtAuthOptions,
+  store: RevocationStore = new MemoryRevocationStore(1000),
+): TokenService {
+  const jwt = new JwtService(jwtModuleOptions(options));
+  return new TokenService(
+    options,
+    jwt,
+    new TokenVerifier(options, jwt),
+    new RevocationService({ store }, options),
+  );
+}
