@@ -80,6 +80,20 @@ if (python === undefined) {
       await expect(tokens.verify(token)).resolves.toMatchObject({ userId });
     });
 
+    it('accepts, as the seed does, a seed token whose caller dated iat an hour back', async () => {
+      const iat = Math.floor(Date.now() / 1000) - 3600;
+      const token = await seed.createAccessToken({ sub: '42', iat });
+      await expect(seed.parseJwtToken(token)).resolves.toEqual({
+        ok: true,
+        user_id: 42,
+      });
+      const response = await http(app)
+        .get('/me')
+        .set('Authorization', `Bearer ${token}`);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ userId: 42 });
+    });
+
     it('signs tokens the seed accepts', async () => {
       const { access_token } = await tokens.createTokenResponse(42);
       await expect(seed.parseJwtToken(access_token)).resolves.toEqual({

@@ -557,6 +557,22 @@ describe('TokenService', () => {
       ],
     ];
 
+    it('bounds the life a token has left, not how long ago it was issued', async () => {
+      const now = nowSeconds();
+      const backdated = forgeToken({
+        payload: { sub: '1', iat: now - 3600, exp: now + 86_400 - 5 },
+        key: secret,
+      });
+      expect((await service.verify(backdated)).userId).toBe(1);
+      const tooLong = forgeToken({
+        payload: { sub: '1', iat: now, exp: now + 86_400 + 5 },
+        key: secret,
+      });
+      expect(await refusalCode(service, tooLong)).toBe(
+        'token_lifetime_exceeded',
+      );
+    });
+
     it.each(cases)('refuses %s', async (_label, makeToken, code) => {
       const token = makeToken();
       expect(await refusalCode(service, token)).toBe(code);
