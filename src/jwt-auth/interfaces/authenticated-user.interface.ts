@@ -11,7 +11,8 @@ export interface AuthenticatedUser {
   readonly claims: AccessTokenClaims;
   /**
    * What revocation knows the token by: `jti:` and its `jti` claim, or, for
-   * a token without one, `sha256:` and the digest of the token's text.
+   * a token without one, `sha256:` and the digest of its claims (two tokens
+   * with the same claims under one key are the same credential).
    */
   readonly tokenId: string;
 }

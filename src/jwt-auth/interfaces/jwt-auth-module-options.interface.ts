@@ -68,12 +68,11 @@ export interface JwtAuthModuleOptions {
 
   /**
    * How many verified tokens to remember, keyed by their exact text, so that
-   * a token presented again skips decoding and the HMAC. A token is kept
-   * from its second sighting on. No hit is served that a fresh
-   * verification would refuse on its times: `exp`, `nbf` and `iat` are
-   * checked against the clock on every hit. Entries unused the longest
-   * make room for new ones, a generation at a time. `0` (or `1`) turns the
-   * cache off.
+   * a token presented again to `JwtAuthGuard` skips Passport and
+   * jsonwebtoken (its revocation is still checked on every request). An
+   * entry lives until the token's `exp` at most, and `exp`, `nbf` and `iat`
+   * are checked against the clock on every hit. The least recently used
+   * entry makes room for a new one. `0` turns the cache off.
    *
    * @default 10000
    */
