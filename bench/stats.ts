@@ -45,7 +45,3 @@ export function printTable(
     );
   }
 }
-
-/** A ratio, rounded for reading. */
-export const ratio = (numerator: number, denominator: number): number =>
-  Math.round((numerator / denominator) * 100) / 100;
