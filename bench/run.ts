@@ -1,19 +1,24 @@
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runHttp, type HttpResult } from './http.js';
-import { runMemory, type MemoryResult } from './memory.js';
+import { JwtAuthModule, TokenService } from '../src/jwt-auth/index.js';
 import {
   redisUnavailableReason,
   startTestRedis,
 } from '../test/support/redis.js';
+import { runHttp, type HttpResult } from './http.js';
+import { MEMORY_LIMIT_MIB, runMemory, type MemoryResult } from './memory.js';
 import { runMicro, type MicroResult } from './micro.js';
+import { formatRatio, printTable } from './stats.js';
+import { TokenPool } from './token-pool.js';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
     'memory-tokens': { type: 'string', default: '1000000' },
@@ -23,7 +28,18 @@ const { values: args } = parseArgs({
 });
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
+const connections = Number(args.connections);
+const memoryTokens = Number(args['memory-tokens']);
+for (const [name, value] of Object.entries({
+  rounds,
+  seconds,
+  connections,
+  'memory-tokens': memoryTokens,
+})) {
+  if (!(value > 0)) throw new TypeError(`--${name} must be a positive number`);
+}
 const skip = new Set(args.skip);
+const adapters = ['express', 'fastify'] as const;
 
 process.stdout.write(
   [
@@ -38,54 +54,263 @@ process.stdout.write(
 const results: {
   date: string;
   node: string;
+  options: Record<string, number | string[]>;
   micro?: MicroResult;
   http?: Record<string, HttpResult>;
   memory?: MemoryResult;
-} = { date: new Date().toISOString(), node: process.version };
+  summary?: SummaryRow[];
+} = {
+  date: new Date().toISOString(),
+  node: process.version,
+  options: { rounds, seconds, connections, memoryTokens, skip: [...skip] },
+};
 
 if (!skip.has('micro'))
   results.micro = await runMicro(rounds, Math.max(0.5, seconds / 3));
+
 if (!skip.has('http')) {
-  results.http = {};
-  for (const adapter of ['express', 'fastify'] as const) {
-    results.http[adapter] = await runHttp(adapter, {
-      rounds,
-      seconds,
-      connections: Number(args.connections),
-    });
+  // One secret and one pool of tokens for every server of the run: each
+  // server is a process of its own, which has seen none of them before.
+  const secret = randomBytes(32).toString('base64url');
+  const signer = await NestFactory.createApplicationContext(
+    JwtAuthModule.forRoot({ secret }),
+    { logger: false },
+  );
+  const tokens = signer.get(TokenService);
+  const pool = new TokenPool((i) => tokens.sign({ sub: i }));
+  const repeatedToken = await tokens.sign({ sub: 1 });
+  const http = (results.http = {} as Record<string, HttpResult>);
+  const run = { secret, pool, repeatedToken, rounds, seconds, connections };
+  for (const adapter of adapters) {
+    http[adapter] = await runHttp(adapter, run);
   }
-}
-if (!skip.has('http') && !skip.has('redis')) {
-  const reason = redisUnavailableReason();
-  if (reason === undefined) {
-    const redis = await startTestRedis();
-    try {
-      for (const adapter of ['express', 'fastify'] as const) {
-        results.http ??= {};
-        results.http[`${adapter}, Redis revocation store`] = await runHttp(
-          adapter,
-          {
-            rounds,
-            seconds,
-            connections: Number(args.connections),
-            env: { REDIS_URL: redis.url },
-          },
-        );
+  if (!skip.has('redis')) {
+    const reason = redisReason();
+    if (reason === undefined) {
+      const redis = await startTestRedis();
+      try {
+        for (const adapter of adapters) {
+          http[`${adapter}, Redis revocation store`] = await runHttp(adapter, {
+            ...run,
+            redisUrl: redis.url,
+          });
+        }
+      } finally {
+        await redis.stop().catch(() => undefined);
       }
-    } finally {
-      await redis.stop().catch(() => undefined);
+    } else {
+      process.stdout.write(
+        `\nHTTP with the Redis revocation store: skipped (${reason})\n`,
+      );
     }
-  } else {
-    process.stdout.write(
-      `\nHTTP with the Redis revocation store: skipped (${reason})\n`,
-    );
   }
+  await signer.close();
+  process.stdout.write(
+    `\n${pool.size.toLocaleString('en-US')} distinct tokens signed for the fresh-token routes; no route sent one twice\n`,
+  );
 }
-if (!skip.has('memory'))
-  results.memory = await runMemory(Number(args['memory-tokens']));
+
+if (!skip.has('memory')) results.memory = await runMemory(memoryTokens);
+
+results.summary = summarise();
+printSummary(results.summary);
 
 // A relative --out is taken from the project's root, wherever the bench runs.
 const out = resolve(fileURLToPath(new URL('../..', import.meta.url)), args.out);
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify(
+    results,
+    // Three decimals are more than a run's precision.
+    (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isInteger(value)
+        ? Math.round(value * 1000) / 1000
+        : value,
+    2,
+  )}\n`,
+);
 process.stdout.write(`\nFigures written to ${args.out}\n`);
+
+/** Why the Redis rows cannot run here, or `undefined` when they can. */
+function redisReason(): string | undefined {
+  const url = process.env.REDIS_URL;
+  if (url !== undefined && url !== '') {
+    const host = URL.canParse(url) ? new URL(url).hostname : '';
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host))
+      return 'REDIS_URL is not on the loopback interface, and the benchmark sends nothing elsewhere';
+  }
+  return redisUnavailableReason();
+}
+
+interface SummaryRow {
+  readonly measure: string;
+  readonly values: Record<string, number | null>;
+  /** The bound each value should keep, as `>= 0.9` or `<= 1.15`. */
+  readonly target: Record<string, string>;
+  readonly met: Record<string, boolean | null>;
+}
+
+function summarise(): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const atLeast = (bound: number) => (value: number) => value >= bound;
+  const atMost = (bound: number) => (value: number) => value <= bound;
+  const row = (
+    measure: string,
+    columns: ReadonlyArray<
+      readonly [string, number | undefined, string, (value: number) => boolean]
+    >,
+  ): void => {
+    const present = columns.filter(([, value]) => value !== undefined);
+    if (present.length === 0) return;
+    rows.push({
+      measure,
+      values: Object.fromEntries(
+        present.map(([column, value]) => [
+          column,
+          Number.isFinite(value) ? (value as number) : null,
+        ]),
+      ),
+      target: Object.fromEntries(
+        present.map(([column, , target]) => [column, target]),
+      ),
+      met: Object.fromEntries(
+        present.map(([column, value, , meets]) => [
+          column,
+          Number.isFinite(value) ? meets(value as number) : null,
+        ]),
+      ),
+    });
+  };
+  const http = (adapter: string, name: string): number | undefined =>
+    results.http?.[adapter]?.ratios[name]?.value;
+
+  row('HTTP guarded / open, repeated token (rps ratio)', [
+    [
+      'express',
+      http('express', 'guarded / open, repeated token'),
+      '>= 0.90',
+      atLeast(0.9),
+    ],
+    [
+      'fastify',
+      http('fastify', 'guarded / open, repeated token'),
+      '>= 0.85',
+      atLeast(0.85),
+    ],
+  ]);
+  for (const name of [
+    'time per request, ours / canonical KeyObject, fresh tokens',
+    'guard cost, ours / canonical KeyObject, fresh tokens',
+  ]) {
+    row(`HTTP ${name}`, [
+      ['express', http('express', name), '<= 1.15', atMost(1.15)],
+      ['fastify', http('fastify', name), '<= 1.15', atMost(1.15)],
+    ]);
+  }
+  const none = () => true;
+  row('HTTP time per request, ours / canonical string secret, fresh tokens', [
+    [
+      'express',
+      http(
+        'express',
+        'time per request, ours / canonical string secret, fresh tokens',
+      ),
+      '',
+      none,
+    ],
+    [
+      'fastify',
+      http(
+        'fastify',
+        'time per request, ours / canonical string secret, fresh tokens',
+      ),
+      '',
+      none,
+    ],
+  ]);
+  for (const [name, label] of [
+    ['guarded / open, repeated token', 'repeated token'],
+    ['guarded / open, fresh tokens', 'fresh tokens'],
+  ] as const) {
+    row(`HTTP with Redis revocation, guarded / open, ${label}`, [
+      ['express', http('express, Redis revocation store', name), '', none],
+      ['fastify', http('fastify, Redis revocation store', name), '', none],
+    ]);
+  }
+  const micro = results.micro?.ratios;
+  row('micro ops/s, TokenService.verify fresh / jsonwebtoken KeyObject', [
+    [
+      'micro',
+      micro?.['ops/s, verify fresh / jsonwebtoken KeyObject'],
+      '',
+      none,
+    ],
+  ]);
+  row('micro ops/s, TokenService.verify repeated / jsonwebtoken KeyObject', [
+    [
+      'micro',
+      micro?.['ops/s, verify repeated / jsonwebtoken KeyObject'],
+      '',
+      none,
+    ],
+  ]);
+  if (results.memory !== undefined) {
+    row(
+      `memory: resident growth over ${results.memory.tokens.toLocaleString('en-US')} distinct tokens, MiB`,
+      [
+        [
+          'memory',
+          results.memory.growthMiB,
+          `< ${MEMORY_LIMIT_MIB}`,
+          (value) => value < MEMORY_LIMIT_MIB,
+        ],
+      ],
+    );
+  }
+  return rows;
+}
+
+function printSummary(rows: readonly SummaryRow[]): void {
+  process.stdout.write('\nSummary (every figure measured within this run)\n');
+  const cell = (row: SummaryRow, column: string): string => {
+    if (!(column in row.values)) return '';
+    const value = row.values[column];
+    const shown = value === null ? 'n/a' : formatRatio(value);
+    const target = row.target[column];
+    if (target === '') return shown;
+    const met = row.met[column];
+    return `${shown} ${target} ${met === null ? '?' : met ? 'met' : 'MISSED'}`;
+  };
+  const columns = ['express', 'fastify'];
+  printTable([
+    ['measure', ...columns],
+    ...rows
+      .filter((row) => columns.some((column) => column in row.values))
+      .map((row) => [
+        row.measure,
+        ...columns.map((column) => cell(row, column)),
+      ]),
+  ]);
+  const others = rows.filter(
+    (row) => !columns.some((column) => column in row.values),
+  );
+  if (others.length > 0) {
+    printTable([
+      ['measure', 'value'],
+      ...others.map((row) => [
+        row.measure,
+        cell(row, Object.keys(row.values)[0]),
+      ]),
+    ]);
+  }
+  process.stdout.write(
+    [
+      '  rps ratio: median requests per second of one route over another, alternated within every slice.',
+      '  time per request, ours / canonical = rps(canonical) / rps(ours) = (1/rps ours) / (1/rps canonical).',
+      '  guard cost = 1/rps(guarded route) - 1/rps(open route whose requests carry the same fresh-token header);',
+      '    guard cost, ours / canonical = that of JwtAuthGuard over that of the canonical guard.',
+      '',
+    ].join('\n'),
+  );
+}

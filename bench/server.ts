@@ -1,11 +1,66 @@
-import { Module } from '@nestjs/common';
 import 'reflect-metadata';
-import { AppModule } from '../src/app.module.js';
-import { startDemo } from '../src/bootstrap.js';
+import {
+  Controller,
+  Get,
+  Module,
+  Req,
+  UseGuards,
+  type INestApplication,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { JwtAuthGuard, JwtAuthModule } from '../src/jwt-auth/index.js';
 import { CanonicalModule } from './canonical.module.js';
 
-/** The demo, with the canonical passport-jwt route mounted beside it. */
-@Module({ imports: [AppModule, CanonicalModule] })
-class BenchAppModule {}
+/*
+ * The server the HTTP benchmark drives, in a process of its own: an open
+ * route, a route behind JwtAuthGuard and the canonical passport-jwt routes,
+ * in one application on one adapter, so that they differ only by their
+ * guard. Configured by the bench through BENCH_ADAPTER ('express' or
+ * 'fastify'), JWT_SECRET and, for the Redis revocation store, REDIS_URL.
+ * It listens on the loopback interface alone.
+ */
 
-await startDemo(BenchAppModule);
+const secret = process.env.JWT_SECRET ?? '';
+const redisUrl = process.env.REDIS_URL;
+
+@Controller()
+class BenchController {
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @UseGuards(JwtAuthGuard)
+  @Get('me')
+  me(@Req() request: { user: { userId: number } }): { userId: number } {
+    return { userId: request.user.userId };
+  }
+}
+
+@Module({
+  imports: [
+    JwtAuthModule.forRoot({
+      secret,
+      ...(redisUrl === undefined
+        ? {}
+        : { revocation: { redis: { url: redisUrl } } }),
+    }),
+    CanonicalModule.register(secret),
+  ],
+  controllers: [BenchController],
+})
+class BenchModule {}
+
+const logger = ['error', 'warn'] as const;
+const app: INestApplication =
+  process.env.BENCH_ADAPTER === 'fastify'
+    ? await NestFactory.create(BenchModule, new FastifyAdapter(), {
+        logger: [...logger],
+      })
+    : await NestFactory.create(BenchModule, { logger: [...logger] });
+app.enableShutdownHooks();
+await app.listen(0, '127.0.0.1');
+const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
+process.stdout.write(`Listening on http://127.0.0.1:${port}\n`);

@@ -7,17 +7,33 @@ export function median(values: readonly number[]): number {
     : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** A ratio, rounded for reading. */
-export const ratio = (numerator: number, denominator: number): number =>
-  Math.round((numerator / denominator) * 100) / 100;
+/** The lowest and the highest of some numbers. */
+export interface Span {
+  readonly min: number;
+  readonly max: number;
+}
 
-/** Prints an aligned table. */
+/** The span of the finite numbers among `values` (NaN for both when there is none). */
+export function span(values: readonly number[]): Span {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0
+    ? { min: NaN, max: NaN }
+    : { min: Math.min(...finite), max: Math.max(...finite) };
+}
+
+/** A ratio with two decimals, or `n/a` where it has no meaning. */
+export const formatRatio = (value: number): string =>
+  Number.isFinite(value) ? value.toFixed(2) : 'n/a';
+
+/** Prints an aligned table: the first column to the left, the others to the right. */
 export function printTable(
   rows: ReadonlyArray<ReadonlyArray<string | number>>,
 ): void {
   const text = rows.map((row) =>
     row.map((cell) =>
-      typeof cell === 'number' ? cell.toLocaleString('en-US') : cell,
+      typeof cell === 'number'
+        ? Math.round(cell).toLocaleString('en-US')
+        : cell,
     ),
   );
   const widths = text[0].map((_, column) =>
