@@ -13,8 +13,8 @@ step=''
 trap 'echo "test:consumers: FAILED at: $step" >&2' ERR
 
 cd "$root"
-step='README example matches test/consumers/esm/test/app.e2e-spec.ts'
-node test/consumers/readme-example.mjs
+step='docs/testing.md example matches test/consumers/esm/test/app.e2e-spec.ts'
+node test/consumers/docs-example.mjs
 
 step='npm pack'
 npm pack --silent --pack-destination "$work" >/dev/null
