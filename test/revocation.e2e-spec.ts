@@ -98,7 +98,7 @@ describe('MemoryRevocationStore', () => {
     await expect(
       store.revokeToken('jti:b', nowSeconds() + 60),
     ).rejects.toBeInstanceOf(RevocationUnavailableError);
-    expect(store.lookup('jti:a', 1)).toEqual({
+    expect(await store.lookup('jti:a', 1)).toEqual({
       tokenRevoked: true,
       userRevokedAt: nowSeconds(),
     });
@@ -108,7 +108,7 @@ describe('MemoryRevocationStore', () => {
     const store = new MemoryRevocationStore(1);
     await store.revokeToken('jti:a', nowSeconds() - 1);
     await store.revokeToken('jti:b', nowSeconds() + 60);
-    expect(store.lookup('jti:b', 1).tokenRevoked).toBe(true);
+    expect((await store.lookup('jti:b', 1)).tokenRevoked).toBe(true);
   });
 });
 

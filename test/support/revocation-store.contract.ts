@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import type { RevocationStore } from '../../src/jwt-auth/index.js';
+import type {
+  RevocationState,
+  RevocationStore,
+} from '../../src/jwt-auth/index.js';
 import { nowSeconds } from './jws.js';
 
 /**
@@ -19,10 +22,20 @@ export function revocationStoreContract(
       store = await fresh();
     });
 
+    it('answers a lookup with a promise, whatever it holds', async () => {
+      // Typed as the interface promises: a store may not answer synchronously.
+      const empty: Promise<RevocationState> = store.lookup(unique(), userId());
+      expect(empty).toBeInstanceOf(Promise);
+      await empty;
+      const revoked = unique();
+      await store.revokeToken(revoked, nowSeconds() + 60);
+      const held: Promise<RevocationState> = store.lookup(revoked, userId());
+      expect(held).toBeInstanceOf(Promise);
+      expect((await held).tokenRevoked).toBe(true);
+    });
+
     it('knows nothing of a token or user it was not told of', async () => {
-      await expect(
-        Promise.resolve(store.lookup(unique(), userId())),
-      ).resolves.toEqual({
+      await expect(store.lookup(unique(), userId())).resolves.toEqual({
         tokenRevoked: false,
         userRevokedAt: undefined,
       });

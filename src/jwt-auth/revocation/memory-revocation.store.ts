@@ -52,7 +52,7 @@ export class MemoryRevocationStore implements RevocationStore {
     });
   }
 
-  lookup(tokenId: string, userId: number): RevocationState {
+  async lookup(tokenId: string, userId: number): Promise<RevocationState> {
     if (this.tokens.size === 0 && this.users.size === 0) return NOT_REVOKED;
     const now = nowSeconds();
     const tokenExpiresAt = this.tokens.get(tokenId);

@@ -31,12 +31,6 @@ export interface RevocationStore {
     expiresAt: number,
   ): Promise<void>;
 
-  /**
-   * Looks both up at once (one round trip for a remote store). May answer
-   * synchronously.
-   */
-  lookup(
-    tokenId: string,
-    userId: number,
-  ): RevocationState | Promise<RevocationState>;
+  /** Looks both up at once (one round trip for a remote store). */
+  lookup(tokenId: string, userId: number): Promise<RevocationState>;
 }

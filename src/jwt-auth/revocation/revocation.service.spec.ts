@@ -15,6 +15,24 @@ const at = (seconds: number) =>
     doNotFake: ['nextTick', 'setImmediate'],
   });
 
+function checkerWith(
+  options: Partial<JwtAuthModuleOptions>,
+  store: RevocationStore = new MemoryRevocationStore(100),
+) {
+  const resolved = resolveJwtAuthOptions({
+    secret: randomBytes(32),
+    ...options,
+  });
+  const verifier = new TokenVerifier(resolved);
+  const revocation = new RevocationService({ store }, resolved);
+  const tokens = new TokenService(resolved, verifier, revocation);
+  return {
+    revocation,
+    /** A user as the guard would put it on a request. */
+    userFor: async (sub: number) => verifier.verify(await tokens.sign({ sub })),
+  };
+}
+
 function tokensWith(
   options: Partial<JwtAuthModuleOptions>,
   store: RevocationStore = new MemoryRevocationStore(100),
@@ -109,7 +127,8 @@ describe('TokenService revocation inputs and failures', () => {
     const failing: RevocationStore = {
       revokeToken: () => Promise.reject(new Error('OOM command not allowed')),
       revokeUser: () => Promise.reject(new Error('READONLY')),
-      lookup: () => ({ tokenRevoked: false, userRevokedAt: undefined }),
+      lookup: () =>
+        Promise.resolve({ tokenRevoked: false, userRevokedAt: undefined }),
     };
     const tokens = tokensWith({}, failing);
     const token = await tokens.sign({ sub: 6 });
@@ -133,5 +152,48 @@ describe('TokenService revocation inputs and failures', () => {
       tokens.verify(await tokens.sign({ sub: 7 })),
     ).rejects.toBeInstanceOf(RevocationUnavailableError);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('RevocationService.assertNotRevoked', () => {
+  it('answers with a promise, from the in-memory store too', async () => {
+    const store = new MemoryRevocationStore(100);
+    const { revocation, userFor } = checkerWith({}, store);
+    const user = await userFor(8);
+    const accepted = revocation.assertNotRevoked(user);
+    expect(accepted).toBeInstanceOf(Promise);
+    await expect(accepted).resolves.toBeUndefined();
+
+    await revocation.revokeToken(user);
+    let refused: Promise<void> | undefined;
+    expect(() => {
+      refused = revocation.assertNotRevoked(user);
+    }).not.toThrow();
+    expect(await codeOf(refused as Promise<void>)).toBe('token_revoked');
+  });
+
+  it('turns a store that throws instead of rejecting into a refused or, failing open, a passed check', async () => {
+    const throwing: RevocationStore = {
+      revokeToken: () => Promise.resolve(),
+      revokeUser: () => Promise.resolve(),
+      lookup: () => {
+        throw new Error('connection refused');
+      },
+    };
+    const closed = checkerWith({}, throwing);
+    const refusedUser = await closed.userFor(9);
+    let refused: Promise<void> | undefined;
+    expect(() => {
+      refused = closed.revocation.assertNotRevoked(refusedUser);
+    }).not.toThrow();
+    await expect(refused).rejects.toBeInstanceOf(RevocationUnavailableError);
+
+    const open = checkerWith({ revocation: { failOpen: true } }, throwing);
+    const user = await open.userFor(9);
+    let passed: Promise<void> | undefined;
+    expect(() => {
+      passed = open.revocation.assertNotRevoked(user);
+    }).not.toThrow();
+    await expect(passed).resolves.toBeUndefined();
   });
 });

@@ -43,22 +43,18 @@ export class RevocationService implements OnApplicationShutdown {
    * Refuses a revoked token with `token_revoked`. When the store fails or
    * is slower than `revocation.timeout`: `RevocationUnavailableError`, or,
    * with `revocation.failOpen`, a logged pass.
-   *
-   * Synchronous when the store answers synchronously (the memory store),
-   * so that the check adds no turn of the event loop to every request.
    */
-  assertNotRevoked(user: AuthenticatedUser): void | Promise<void> {
-    let answer: RevocationState | PromiseLike<RevocationState>;
+  async assertNotRevoked(user: AuthenticatedUser): Promise<void> {
+    let state: RevocationState;
     try {
-      answer = this.owned.store.lookup(user.tokenId, user.userId);
+      state = await this.withinTimeout(
+        attempt(() => this.owned.store.lookup(user.tokenId, user.userId)),
+      );
     } catch (error) {
-      return this.unanswered(error);
+      this.unanswered(error);
+      return;
     }
-    if (!isThenable(answer)) return assertState(user, answer);
-    return this.withinTimeout(answer).then(
-      (state) => assertState(user, state),
-      (error: unknown) => this.unanswered(error),
-    );
+    assertState(user, state);
   }
 
   /** When the store could not answer: fail closed, or open when so configured. */
@@ -79,7 +75,9 @@ export class RevocationService implements OnApplicationShutdown {
   /** Revokes one verified token for as long as it could be accepted. */
   async revokeToken(user: AuthenticatedUser): Promise<void> {
     const until = Math.ceil(user.claims.exp) + this.options.clockTolerance;
-    await this.recorded(this.owned.store.revokeToken(user.tokenId, until));
+    await this.recorded(() =>
+      this.owned.store.revokeToken(user.tokenId, until),
+    );
   }
 
   /**
@@ -91,7 +89,7 @@ export class RevocationService implements OnApplicationShutdown {
     const now = Math.floor(Date.now() / 1000);
     const { expiresIn, clockTolerance } = this.options;
     const until = now + expiresIn + 2 * clockTolerance + 1;
-    await this.recorded(this.owned.store.revokeUser(userId, now, until));
+    await this.recorded(() => this.owned.store.revokeUser(userId, now, until));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -99,9 +97,9 @@ export class RevocationService implements OnApplicationShutdown {
   }
 
   /** Waits for a write, within the timeout; any failure is the store's. */
-  private async recorded(write: Promise<void>): Promise<void> {
+  private async recorded(write: () => Promise<void>): Promise<void> {
     try {
-      await this.withinTimeout(write);
+      await this.withinTimeout(attempt(write));
     } catch (error) {
       throw error instanceof RevocationUnavailableError
         ? error
@@ -114,7 +112,7 @@ export class RevocationService implements OnApplicationShutdown {
     }
   }
 
-  private withinTimeout<T>(answer: PromiseLike<T>): Promise<T> {
+  private withinTimeout<T>(answer: Promise<T>): Promise<T> {
     const timeout = this.options.revocation.timeout;
     let timer: NodeJS.Timeout | undefined;
     const expiry = new Promise<never>((_, reject) => {
@@ -128,9 +126,7 @@ export class RevocationService implements OnApplicationShutdown {
         timeout,
       );
     });
-    return Promise.race([Promise.resolve(answer), expiry]).finally(() =>
-      clearTimeout(timer),
-    );
+    return Promise.race([answer, expiry]).finally(() => clearTimeout(timer));
   }
 }
 
@@ -148,6 +144,11 @@ function assertState(user: AuthenticatedUser, state: RevocationState): void {
   }
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+/**
+ * Calls the store, as a promise even when a store of the application's own
+ * throws at once instead of rejecting, so that one path handles every
+ * failure.
+ */
+async function attempt<T>(call: () => Promise<T>): Promise<T> {
+  return call();
 }
