@@ -28,8 +28,9 @@ export function revocationStoreContract(
       expect(empty).toBeInstanceOf(Promise);
       await empty;
       const revoked = unique();
-      await store.revokeToken(revoked, nowSeconds() + 60);
-      const held: Promise<RevocationState> = store.lookup(revoked, userId());
+      const user = userId();
+      await store.revokeToken(revoked, user, nowSeconds() + 60);
+      const held: Promise<RevocationState> = store.lookup(revoked, user);
       expect(held).toBeInstanceOf(Promise);
       expect((await held).tokenRevoked).toBe(true);
     });
@@ -44,7 +45,7 @@ export function revocationStoreContract(
     it('reports a revoked token until it expires, and only that token', async () => {
       const revoked = unique();
       const user = userId();
-      await store.revokeToken(revoked, nowSeconds() + 60);
+      await store.revokeToken(revoked, user, nowSeconds() + 60);
       expect(await store.lookup(revoked, user)).toEqual({
         tokenRevoked: true,
         userRevokedAt: undefined,
@@ -52,12 +53,35 @@ export function revocationStoreContract(
       expect((await store.lookup(unique(), user)).tokenRevoked).toBe(false);
     });
 
+    it('revokes a token for its own user only, as user and token id are what the verifier vouches for', async () => {
+      const revoked = unique();
+      const user = userId();
+      await store.revokeToken(revoked, user, nowSeconds() + 60);
+      expect(await store.lookup(revoked, user + 1)).toEqual({
+        tokenRevoked: false,
+        userRevokedAt: undefined,
+      });
+    });
+
     it('forgets a token once its expiry has passed', async () => {
       const revoked = unique();
-      await store.revokeToken(revoked, nowSeconds() + 1);
-      expect((await store.lookup(revoked, userId())).tokenRevoked).toBe(true);
+      const user = userId();
+      await store.revokeToken(revoked, user, nowSeconds() + 1);
+      expect((await store.lookup(revoked, user)).tokenRevoked).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 2100));
-      expect((await store.lookup(revoked, userId())).tokenRevoked).toBe(false);
+      expect((await store.lookup(revoked, user)).tokenRevoked).toBe(false);
+    });
+
+    it("reports a user's revoked token and cutoff together", async () => {
+      const revoked = unique();
+      const user = userId();
+      const now = nowSeconds();
+      await store.revokeToken(revoked, user, now + 60);
+      await store.revokeUser(user, now, now + 60);
+      expect(await store.lookup(revoked, user)).toEqual({
+        tokenRevoked: true,
+        userRevokedAt: now,
+      });
     });
 
     it("reports a user's cutoff, and never moves it back", async () => {

@@ -11,6 +11,10 @@ const NOT_REVOKED: RevocationState = Object.freeze({
   userRevokedAt: undefined,
 });
 
+/** A token is revoked for its user only, as in the Redis store. */
+const tokenKey = (tokenId: string, userId: number): string =>
+  `${userId} ${tokenId}`;
+
 /**
  * Revocations in this process's memory: the default store. Entries are
  * dropped once expired, when looked up or when room is needed; there is no
@@ -21,6 +25,7 @@ const NOT_REVOKED: RevocationState = Object.freeze({
  * It is not shared between instances: behind a load balancer, use Redis.
  */
 export class MemoryRevocationStore implements RevocationStore {
+  /** Expiry of each revoked token, by user and token id. */
   private readonly tokens = new Map<string, number>();
   private readonly users = new Map<
     number,
@@ -31,12 +36,14 @@ export class MemoryRevocationStore implements RevocationStore {
 
   constructor(private readonly maxEntries: number) {}
 
-  async revokeToken(tokenId: string, expiresAt: number): Promise<void> {
-    if (!this.tokens.has(tokenId)) this.makeRoom();
-    this.tokens.set(
-      tokenId,
-      Math.max(expiresAt, this.tokens.get(tokenId) ?? 0),
-    );
+  async revokeToken(
+    tokenId: string,
+    userId: number,
+    expiresAt: number,
+  ): Promise<void> {
+    const key = tokenKey(tokenId, userId);
+    if (!this.tokens.has(key)) this.makeRoom();
+    this.tokens.set(key, Math.max(expiresAt, this.tokens.get(key) ?? 0));
   }
 
   async revokeUser(
@@ -55,9 +62,10 @@ export class MemoryRevocationStore implements RevocationStore {
   async lookup(tokenId: string, userId: number): Promise<RevocationState> {
     if (this.tokens.size === 0 && this.users.size === 0) return NOT_REVOKED;
     const now = nowSeconds();
-    const tokenExpiresAt = this.tokens.get(tokenId);
+    const key = tokenKey(tokenId, userId);
+    const tokenExpiresAt = this.tokens.get(key);
     if (tokenExpiresAt !== undefined && tokenExpiresAt <= now)
-      this.tokens.delete(tokenId);
+      this.tokens.delete(key);
     const user = this.users.get(userId);
     if (user !== undefined && user.expiresAt <= now) this.users.delete(userId);
     return {

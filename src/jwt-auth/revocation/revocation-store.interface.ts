@@ -18,8 +18,16 @@ export interface RevocationState {
  * once its `expiresAt` has passed: the token is expired by then anyway.
  */
 export interface RevocationStore {
-  /** Records that the token known as `tokenId` is revoked, until `expiresAt`. */
-  revokeToken(tokenId: string, expiresAt: number): Promise<void>;
+  /**
+   * Records that the token of `userId` known as `tokenId` is revoked, until
+   * `expiresAt`. The user lets a store keep a user's entries together (in
+   * one Redis Cluster slot, say).
+   */
+  revokeToken(
+    tokenId: string,
+    userId: number,
+    expiresAt: number,
+  ): Promise<void>;
 
   /**
    * Records that every token of `userId` issued at or before `revokedAt` is
@@ -31,6 +39,9 @@ export interface RevocationStore {
     expiresAt: number,
   ): Promise<void>;
 
-  /** Looks both up at once (one round trip for a remote store). */
+  /**
+   * Looks up the token of `userId` known as `tokenId`, and the user, at
+   * once (one round trip for a remote store).
+   */
   lookup(tokenId: string, userId: number): Promise<RevocationState>;
 }

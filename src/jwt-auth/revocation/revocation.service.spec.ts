@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
@@ -195,5 +196,84 @@ describe('RevocationService.assertNotRevoked', () => {
       passed = open.revocation.assertNotRevoked(user);
     }).not.toThrow();
     await expect(passed).resolves.toBeUndefined();
+  });
+});
+
+describe('why the revocation store failed', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  /** A store whose every call fails with `message` (with the token the test puts in it). */
+  const failingWith = (message: () => string): RevocationStore => ({
+    revokeToken: () => Promise.reject(new Error(message())),
+    revokeUser: () => Promise.reject(new Error(message())),
+    lookup: () => Promise.reject(new Error(message())),
+  });
+
+  it("carries the store's message, never a token, in the error of a refused check or write", async () => {
+    let token = '';
+    const store = failingWith(
+      () => `CROSSSLOT Keys in request don't hash to the same slot\n${token}`,
+    );
+    const { revocation, userFor } = checkerWith({}, store);
+    const user = await userFor(10);
+    token = await tokensWith({}).sign({ sub: 10 });
+
+    for (const failed of [
+      revocation.assertNotRevoked(user),
+      revocation.revokeToken(user),
+      revocation.revokeUser(10),
+    ]) {
+      const error = await failed.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(RevocationUnavailableError);
+      const { message, cause } = error as RevocationUnavailableError;
+      expect(message).toContain(
+        "CROSSSLOT Keys in request don't hash to the same slot",
+      );
+      expect(message).not.toContain(token);
+      expect(message).not.toContain(token.split('.')[1]);
+      expect(message).not.toContain('\n');
+      // The store's own error stays reachable, for a debugger.
+      expect(cause).toBeInstanceOf(Error);
+    }
+  });
+
+  it('says why in the warning of a check let through by failOpen, never the token', async () => {
+    const warnings: unknown[] = [];
+    jest
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation((message: unknown) => {
+        warnings.push(message);
+      });
+    const { revocation, userFor } = checkerWith(
+      { revocation: { failOpen: true } },
+      failingWith(() => `READONLY ${token}`),
+    );
+    const user = await userFor(11);
+    const token = await tokensWith({}).sign({ sub: 11 });
+    await revocation.assertNotRevoked(user);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('READONLY');
+    expect(warnings[0]).toContain('revocation.failOpen');
+    expect(warnings[0]).not.toContain(token.split('.')[1]);
+  });
+
+  it('says the store was too slow when it did not answer in time', async () => {
+    const silent: RevocationStore = {
+      revokeToken: () => new Promise(() => undefined),
+      revokeUser: () => new Promise(() => undefined),
+      lookup: () => new Promise(() => undefined),
+    };
+    const { revocation, userFor } = checkerWith(
+      { revocation: { timeout: 20 } },
+      silent,
+    );
+    await expect(
+      revocation.assertNotRevoked(await userFor(12)),
+    ).rejects.toThrow('The revocation store did not answer within 20 ms');
   });
 });

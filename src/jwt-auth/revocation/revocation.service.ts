@@ -61,22 +61,23 @@ export class RevocationService implements OnApplicationShutdown {
   private unanswered(error: unknown): void {
     if (this.options.revocation.failOpen) {
       this.logger.warn(
-        'Revocation store unavailable: letting a token through (revocation.failOpen)',
+        `Revocation store unavailable (${reasonOf(error)}): letting a token through (revocation.failOpen)`,
       );
       return;
     }
     throw error instanceof RevocationUnavailableError
       ? error
-      : new RevocationUnavailableError('The revocation store failed', {
-          cause: error,
-        });
+      : new RevocationUnavailableError(
+          `The revocation store failed: ${reasonOf(error)}`,
+          { cause: error },
+        );
   }
 
   /** Revokes one verified token for as long as it could be accepted. */
   async revokeToken(user: AuthenticatedUser): Promise<void> {
     const until = Math.ceil(user.claims.exp) + this.options.clockTolerance;
     await this.recorded(() =>
-      this.owned.store.revokeToken(user.tokenId, until),
+      this.owned.store.revokeToken(user.tokenId, user.userId, until),
     );
   }
 
@@ -104,10 +105,8 @@ export class RevocationService implements OnApplicationShutdown {
       throw error instanceof RevocationUnavailableError
         ? error
         : new RevocationUnavailableError(
-            'The revocation store failed to record a revocation',
-            {
-              cause: error,
-            },
+            `The revocation store failed to record a revocation: ${reasonOf(error)}`,
+            { cause: error },
           );
     }
   }
@@ -151,4 +150,35 @@ function assertState(user: AuthenticatedUser, state: RevocationState): void {
  */
 async function attempt<T>(call: () => Promise<T>): Promise<T> {
   return call();
+}
+
+/** The longest store error text put in a log line or an error message. */
+const MAX_REASON_LENGTH = 200;
+
+/** What a compact JWS looks like: three base64url parts, the first two long. */
+const COMPACT_JWS = /[\w-]{10,}\.[\w-]{10,}\.[\w-]*/g;
+
+/**
+ * The store's error as one short line for a log or an error message, so
+ * that an operator sees why the store failed (`CROSSSLOT ...`, `READONLY
+ * ...`). The store is only ever given token ids, but one of the
+ * application's own may put anything into its errors: whatever looks like a
+ * token is masked, and control characters cannot forge log lines.
+ */
+function reasonOf(error: unknown): string {
+  const text =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'string'
+        ? error
+        : `a rejection with ${error === null ? 'null' : typeof error}`;
+  const line = text
+    .replace(COMPACT_JWS, '[token]')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim();
+  if (line === '') return 'no message';
+  return line.length > MAX_REASON_LENGTH
+    ? `${line.slice(0, MAX_REASON_LENGTH)}...`
+    : line;
 }
