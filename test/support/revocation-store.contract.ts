@@ -29,7 +29,7 @@ export function revocationStoreContract(
       await empty;
       const revoked = unique();
       const user = userId();
-      await store.revokeToken(revoked, user, nowSeconds() + 60);
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 60);
       const held: Promise<RevocationState> = store.lookup(revoked, user);
       expect(held).toBeInstanceOf(Promise);
       expect((await held).tokenRevoked).toBe(true);
@@ -45,7 +45,7 @@ export function revocationStoreContract(
     it('reports a revoked token until it expires, and only that token', async () => {
       const revoked = unique();
       const user = userId();
-      await store.revokeToken(revoked, user, nowSeconds() + 60);
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 60);
       expect(await store.lookup(revoked, user)).toEqual({
         tokenRevoked: true,
         userRevokedAt: undefined,
@@ -56,7 +56,7 @@ export function revocationStoreContract(
     it('revokes a token for its own user only, as user and token id are what the verifier vouches for', async () => {
       const revoked = unique();
       const user = userId();
-      await store.revokeToken(revoked, user, nowSeconds() + 60);
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 60);
       expect(await store.lookup(revoked, user + 1)).toEqual({
         tokenRevoked: false,
         userRevokedAt: undefined,
@@ -66,7 +66,7 @@ export function revocationStoreContract(
     it('forgets a token once its expiry has passed', async () => {
       const revoked = unique();
       const user = userId();
-      await store.revokeToken(revoked, user, nowSeconds() + 1);
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 1);
       expect((await store.lookup(revoked, user)).tokenRevoked).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 2100));
       expect((await store.lookup(revoked, user)).tokenRevoked).toBe(false);
@@ -76,11 +76,12 @@ export function revocationStoreContract(
       const revoked = unique();
       const user = userId();
       const now = nowSeconds();
-      await store.revokeToken(revoked, user, now + 60);
-      await store.revokeUser(user, now, now + 60);
+      // Issued after the cutoff, so that the cutoff does not cover it.
+      await store.revokeToken(revoked, user, now, now + 60);
+      await store.revokeUser(user, now - 10, now + 60);
       expect(await store.lookup(revoked, user)).toEqual({
         tokenRevoked: true,
-        userRevokedAt: now,
+        userRevokedAt: now - 10,
       });
     });
 

@@ -4,7 +4,8 @@ export interface RevocationState {
   readonly tokenRevoked: boolean;
   /**
    * When the user's tokens were last revoked all at once: every token of
-   * theirs issued at or before it (`iat`, NumericDate seconds) is refused.
+   * theirs issued at or before it (`iat`, NumericDate seconds), and every
+   * one without `iat`, is refused. `-Infinity` covers only the latter.
    */
   readonly userRevokedAt: number | undefined;
 }
@@ -19,13 +20,16 @@ export interface RevocationState {
  */
 export interface RevocationStore {
   /**
-   * Records that the token of `userId` known as `tokenId` is revoked, until
-   * `expiresAt`. The user lets a store keep a user's entries together (in
-   * one Redis Cluster slot, say).
+   * Records that the token of `userId` known as `tokenId`, issued at
+   * `issuedAt` (its `iat`, `undefined` for a token without one), is revoked
+   * until `expiresAt`. The user lets a store keep a user's entries together
+   * (in one Redis Cluster slot, say), and the user and `issuedAt` let it
+   * record a cutoff that covers the token instead (see `revokeUser`).
    */
   revokeToken(
     tokenId: string,
     userId: number,
+    issuedAt: number | undefined,
     expiresAt: number,
   ): Promise<void>;
 

@@ -76,8 +76,10 @@ export class RevocationService implements OnApplicationShutdown {
   /** Revokes one verified token for as long as it could be accepted. */
   async revokeToken(user: AuthenticatedUser): Promise<void> {
     const until = Math.ceil(user.claims.exp) + this.options.clockTolerance;
+    const { iat } = user.claims;
+    const issuedAt = typeof iat === 'number' ? iat : undefined;
     await this.recorded(() =>
-      this.owned.store.revokeToken(user.tokenId, user.userId, until),
+      this.owned.store.revokeToken(user.tokenId, user.userId, issuedAt, until),
     );
   }
 
