@@ -79,11 +79,11 @@ describe('MemoryRevocationStore', () => {
     });
     expect((await store.lookup('jti:x', 2)).userRevokedAt).toBe(NOW - 10);
     // A user who holds an entry still revokes, within that entry: both of
-    // their tokens are covered by a cutoff at the later iat.
-    await store.revokeToken('jti:c', 1, NOW + 0.5, NOW + 60);
+    // their tokens are covered by a cutoff at the second of the later iat.
+    await store.revokeToken('jti:c', 1, NOW + 1.5, NOW + 60);
     expect(await store.lookup('jti:a', 1)).toEqual({
       tokenRevoked: false,
-      userRevokedAt: NOW + 0.5,
+      userRevokedAt: NOW + 1,
     });
   });
 

@@ -20,7 +20,7 @@ interface RevokedToken {
   expiresAt: number;
 }
 
-/** Every token of the user issued at or before `revokedAt` is revoked, until `expiresAt`. */
+/** Every token of the user issued in the second `revokedAt` or before is revoked, until `expiresAt`. */
 interface Cutoff {
   revokedAt: number;
   expiresAt: number;
@@ -32,9 +32,13 @@ interface UserRevocations {
   cutoff: Cutoff | undefined;
 }
 
-/** Whether a cutoff covers a token: one without `iat` cannot show it came later. */
+/**
+ * Whether a cutoff covers a token, as `RevocationService` decides it: by
+ * whole seconds, and always for one without `iat`, which cannot show it
+ * came later.
+ */
 const covers = (revokedAt: number, issuedAt: number | undefined): boolean =>
-  issuedAt === undefined || issuedAt <= revokedAt;
+  issuedAt === undefined || Math.floor(issuedAt) <= revokedAt;
 
 const entriesOf = (user: UserRevocations): number =>
   user.tokens.size + (user.cutoff === undefined ? 0 : 1);
@@ -44,21 +48,21 @@ const entriesOf = (user: UserRevocations): number =>
  * shared between instances: behind a load balancer, use Redis.
  *
  * It holds at most `maxEntries` entries: a revoked token, or a user's
- * cutoff (every token of the user issued at or before it is revoked, as
- * `revokeUser` records). Entries are dropped once expired, when looked up
- * or when room is needed; there is no timer per entry.
+ * cutoff (every token of the user issued in its second or before is
+ * revoked, as `revokeUser` records). Entries are dropped once expired, when
+ * looked up or when room is needed; there is no timer per entry.
  *
  * Entries are bounded by users, not by logins, so that no account can fill
  * the store by logging in and out and so keep everyone else from logging
  * out. A user holds at most `tokensPerUser` revoked tokens, plus a cutoff.
  * When a revocation would take a user past that share, or the store is
  * full, the user's revoked tokens are folded into their cutoff: it moves up
- * to the latest `iat` among them, and lives until the last of them expires.
- * That user then holds one entry, and tokens of theirs that were issued up
- * to that `iat` and not revoked are refused too: the price of holding one
- * entry instead of many falls on the user who needed many. When the store
- * is full and a user without entries revokes, the user holding the most
- * entries is folded to make room.
+ * to the second of the latest `iat` among them, and lives until the last of
+ * them expires. That user then holds one entry, and tokens of theirs that
+ * were issued up to the end of that second and not revoked are refused
+ * too: the price of holding one entry instead of many falls on the user
+ * who needed many. When the store is full and a user without entries
+ * revokes, the user holding the most entries is folded to make room.
  *
  * A revocation is never forgotten before it expires. One is refused with
  * `RevocationUnavailableError` only when every entry is a different user's
@@ -200,7 +204,7 @@ export class MemoryRevocationStore implements RevocationStore {
 
   /**
    * Replaces the user's revoked tokens, and `extra`, by their cutoff: the
-   * latest `iat` among them covers every one of them. Tokens without `iat`
+   * second of the latest `iat` among them covers every one of them. Tokens without `iat`
    * add nothing to it, since any cutoff covers them; `-Infinity` when none
    * has one.
    */
@@ -213,7 +217,7 @@ export class MemoryRevocationStore implements RevocationStore {
     if (extra !== undefined) folded.push(extra);
     for (const { issuedAt, expiresAt } of folded) {
       if (issuedAt !== undefined)
-        cutoff.revokedAt = Math.max(cutoff.revokedAt, issuedAt);
+        cutoff.revokedAt = Math.max(cutoff.revokedAt, Math.floor(issuedAt));
       cutoff.expiresAt = Math.max(cutoff.expiresAt, expiresAt);
     }
     this.entries += 1 - entriesOf(user);

@@ -3,9 +3,10 @@ export interface RevocationState {
   /** Whether this token was revoked. */
   readonly tokenRevoked: boolean;
   /**
-   * When the user's tokens were last revoked all at once: every token of
-   * theirs issued at or before it (`iat`, NumericDate seconds), and every
-   * one without `iat`, is refused. `-Infinity` covers only the latter.
+   * When the user's tokens were last revoked all at once, in NumericDate
+   * seconds: every token of theirs issued in that second or before (its
+   * `iat` rounded down at or before it), and every one without `iat`, is
+   * refused. `-Infinity` covers only the latter.
    */
   readonly userRevokedAt: number | undefined;
 }
@@ -34,8 +35,9 @@ export interface RevocationStore {
   ): Promise<void>;
 
   /**
-   * Records that every token of `userId` issued at or before `revokedAt` is
-   * revoked, until `expiresAt` (when the last of them expires).
+   * Records that every token of `userId` issued in the second `revokedAt`
+   * or before is revoked, until `expiresAt` (when the last of them
+   * expires).
    */
   revokeUser(
     userId: number,

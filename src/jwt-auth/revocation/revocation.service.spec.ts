@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
 import type { JwtAuthModuleOptions } from '../interfaces/jwt-auth-module-options.interface.js';
@@ -98,6 +98,62 @@ describe('revocation and the clock', () => {
     await expect(strict.sign({ sub: 3 }, { expiresIn: 61 })).rejects.toThrow(
       TypeError,
     );
+  });
+});
+
+/** A token signed HS256 with `secret`, with an `iat` that may be fractional. */
+function signedAt(secret: Buffer, sub: number, iat: number): string {
+  const part = (value: object) =>
+    Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: String(sub), iat, exp: iat + 60 })}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+describe('"log out everywhere" and the second it happens in', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('refuses every token issued up to the end of that second, fractional iat included, and none issued later', async () => {
+    const secret = randomBytes(32);
+    const tokens = tokensWith({ secret });
+    const inSecond = [NOW, NOW + 0.25, NOW + 0.5, NOW + 0.999].map((iat) =>
+      signedAt(secret, 4, iat),
+    );
+    at(NOW + 0.25);
+    await tokens.revokeAllForUser(4);
+    // The clock moves on within the second, so that every iat is past.
+    at(NOW + 0.9995);
+    for (const token of inSecond)
+      expect(await codeOf(tokens.verify(token))).toBe('token_revoked');
+    at(NOW + 1.5);
+    for (const token of inSecond)
+      expect(await codeOf(tokens.verify(token))).toBe('token_revoked');
+    for (const iat of [NOW + 1, NOW + 1.25])
+      await expect(
+        tokens.verify(signedAt(secret, 4, iat)),
+      ).resolves.toMatchObject({ userId: 4 });
+    await expect(
+      tokens.sign({ sub: 4 }).then((token) => tokens.verify(token)),
+    ).resolves.toMatchObject({ userId: 4 });
+  });
+
+  it('treats the cutoff of a store in whole seconds too, whatever it answers', async () => {
+    const secret = randomBytes(32);
+    const fractional: RevocationStore = {
+      revokeToken: () => Promise.resolve(),
+      revokeUser: () => Promise.resolve(),
+      lookup: () =>
+        Promise.resolve({ tokenRevoked: false, userRevokedAt: NOW + 0.5 }),
+    };
+    const tokens = tokensWith({ secret }, fractional);
+    at(NOW + 2);
+    expect(await codeOf(tokens.verify(signedAt(secret, 5, NOW + 0.75)))).toBe(
+      'token_revoked',
+    );
+    await expect(
+      tokens.verify(signedAt(secret, 5, NOW + 1)),
+    ).resolves.toMatchObject({ userId: 5 });
   });
 });
 

@@ -84,9 +84,10 @@ export class RevocationService implements OnApplicationShutdown {
   }
 
   /**
-   * Revokes every token of a user issued until now, for as long as the
-   * longest of them could be accepted: no token lives longer than
-   * `expiresIn` (the verifier refuses any that would).
+   * Revokes every token of a user issued until the end of the current
+   * second, for as long as the longest of them could be accepted: no token
+   * lives longer than `expiresIn` (the verifier refuses any that would).
+   * The cutoff is that second, which the check compares whole.
    */
   async revokeUser(userId: number): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
@@ -131,15 +132,19 @@ export class RevocationService implements OnApplicationShutdown {
   }
 }
 
-/** Throws `token_revoked` when the store's answer covers the token. */
+/**
+ * Throws `token_revoked` when the store's answer covers the token. A cutoff
+ * covers whole seconds: `revokeUser` records the second it happens in, and
+ * a token issued later in that second (a fractional `iat`) is refused too,
+ * as is one without `iat`, which cannot show it came after the cutoff.
+ */
 function assertState(user: AuthenticatedUser, state: RevocationState): void {
   const issuedAt =
     typeof user.claims.iat === 'number' ? user.claims.iat : undefined;
   if (
     state.tokenRevoked ||
-    // A token without iat cannot show it came after the cutoff.
     (state.userRevokedAt !== undefined &&
-      (issuedAt === undefined || issuedAt <= state.userRevokedAt))
+      (issuedAt === undefined || Math.floor(issuedAt) <= state.userRevokedAt))
   ) {
     throw new InvalidTokenError('token_revoked');
   }
