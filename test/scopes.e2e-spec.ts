@@ -134,16 +134,16 @@ class SwitchableStore implements RevocationStore {
   failing = false;
   private readonly memory = new MemoryRevocationStore(1000);
 
-  revokeToken(tokenId: string, expiresAt: number): Promise<void> {
-    return this.memory.revokeToken(tokenId, expiresAt);
+  revokeToken(
+    ...args: Parameters<RevocationStore['revokeToken']>
+  ): Promise<void> {
+    return this.memory.revokeToken(...args);
   }
 
   revokeUser(
-    userId: number,
-    revokedAt: number,
-    expiresAt: number,
+    ...args: Parameters<RevocationStore['revokeUser']>
   ): Promise<void> {
-    return this.memory.revokeUser(userId, revokedAt, expiresAt);
+    return this.memory.revokeUser(...args);
   }
 
   async lookup(tokenId: string, userId: number) {

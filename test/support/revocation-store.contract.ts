@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import type { RevocationStore } from '../../src/jwt-auth/index.js';
+import type {
+  RevocationState,
+  RevocationStore,
+} from '../../src/jwt-auth/index.js';
 import { nowSeconds } from './jws.js';
 
 /**
@@ -19,10 +22,21 @@ export function revocationStoreContract(
       store = await fresh();
     });
 
+    it('answers a lookup with a promise, whatever it holds', async () => {
+      // Typed as the interface promises: a store may not answer synchronously.
+      const empty: Promise<RevocationState> = store.lookup(unique(), userId());
+      expect(empty).toBeInstanceOf(Promise);
+      await empty;
+      const revoked = unique();
+      const user = userId();
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 60);
+      const held: Promise<RevocationState> = store.lookup(revoked, user);
+      expect(held).toBeInstanceOf(Promise);
+      expect((await held).tokenRevoked).toBe(true);
+    });
+
     it('knows nothing of a token or user it was not told of', async () => {
-      await expect(
-        Promise.resolve(store.lookup(unique(), userId())),
-      ).resolves.toEqual({
+      await expect(store.lookup(unique(), userId())).resolves.toEqual({
         tokenRevoked: false,
         userRevokedAt: undefined,
       });
@@ -31,7 +45,7 @@ export function revocationStoreContract(
     it('reports a revoked token until it expires, and only that token', async () => {
       const revoked = unique();
       const user = userId();
-      await store.revokeToken(revoked, nowSeconds() + 60);
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 60);
       expect(await store.lookup(revoked, user)).toEqual({
         tokenRevoked: true,
         userRevokedAt: undefined,
@@ -39,12 +53,36 @@ export function revocationStoreContract(
       expect((await store.lookup(unique(), user)).tokenRevoked).toBe(false);
     });
 
+    it('revokes a token for its own user only, as user and token id are what the verifier vouches for', async () => {
+      const revoked = unique();
+      const user = userId();
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 60);
+      expect(await store.lookup(revoked, user + 1)).toEqual({
+        tokenRevoked: false,
+        userRevokedAt: undefined,
+      });
+    });
+
     it('forgets a token once its expiry has passed', async () => {
       const revoked = unique();
-      await store.revokeToken(revoked, nowSeconds() + 1);
-      expect((await store.lookup(revoked, userId())).tokenRevoked).toBe(true);
+      const user = userId();
+      await store.revokeToken(revoked, user, nowSeconds(), nowSeconds() + 1);
+      expect((await store.lookup(revoked, user)).tokenRevoked).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 2100));
-      expect((await store.lookup(revoked, userId())).tokenRevoked).toBe(false);
+      expect((await store.lookup(revoked, user)).tokenRevoked).toBe(false);
+    });
+
+    it("reports a user's revoked token and cutoff together", async () => {
+      const revoked = unique();
+      const user = userId();
+      const now = nowSeconds();
+      // Issued after the cutoff, so that the cutoff does not cover it.
+      await store.revokeToken(revoked, user, now, now + 60);
+      await store.revokeUser(user, now - 10, now + 60);
+      expect(await store.lookup(revoked, user)).toEqual({
+        tokenRevoked: true,
+        userRevokedAt: now - 10,
+      });
     });
 
     it("reports a user's cutoff, and never moves it back", async () => {

@@ -27,6 +27,15 @@ export interface RedisCommandClient {
  * Revocations in Redis, shared by every instance of the application: a key
  * per revoked token and per user revoked all at once, each expiring
  * (`EXAT`) when the tokens it covers expire. A check is one `MGET`.
+ *
+ * Both keys of a user carry the hash tag `{user:<id>}`
+ * (`<keyPrefix>{user:42}:cutoff`, `<keyPrefix>{user:42}:token:<tokenId>`),
+ * so that a Redis Cluster keeps them in one slot and answers the `MGET`
+ * instead of refusing it with `CROSSSLOT`. A `keyPrefix` with a hash tag of
+ * its own (`app{jwt}:`) puts every key in that tag's slot instead; one with
+ * an empty tag (`{}`) disables hash tags and so does not work on a cluster.
+ *
+ * @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
  */
 export class RedisRevocationStore implements RevocationStore {
   constructor(
@@ -34,10 +43,16 @@ export class RedisRevocationStore implements RevocationStore {
     private readonly keyPrefix: string,
   ) {}
 
-  async revokeToken(tokenId: string, expiresAt: number): Promise<void> {
+  async revokeToken(
+    tokenId: string,
+    userId: number,
+    // Redis holds every revoked token: it never needs to fold them into a cutoff.
+    _issuedAt: number | undefined,
+    expiresAt: number,
+  ): Promise<void> {
     await this.client.call(
       'SET',
-      this.tokenKey(tokenId),
+      this.tokenKey(tokenId, userId),
       '1',
       'EXAT',
       expiresAt,
@@ -63,7 +78,7 @@ export class RedisRevocationStore implements RevocationStore {
   async lookup(tokenId: string, userId: number): Promise<RevocationState> {
     const values = (await this.client.call(
       'MGET',
-      this.tokenKey(tokenId),
+      this.tokenKey(tokenId, userId),
       this.userKey(userId),
     )) as [string | null, string | null] | undefined;
     const userRevokedAt = values?.[1] == null ? undefined : Number(values[1]);
@@ -73,11 +88,16 @@ export class RedisRevocationStore implements RevocationStore {
     };
   }
 
-  private tokenKey(tokenId: string): string {
-    return `${this.keyPrefix}token:${tokenId}`;
+  private tokenKey(tokenId: string, userId: number): string {
+    return `${this.userSlot(userId)}:token:${tokenId}`;
   }
 
   private userKey(userId: number): string {
-    return `${this.keyPrefix}user:${userId}`;
+    return `${this.userSlot(userId)}:cutoff`;
+  }
+
+  /** What every key of a user starts with, up to and including its hash tag. */
+  private userSlot(userId: number): string {
+    return `${this.keyPrefix}{user:${userId}}`;
   }
 }

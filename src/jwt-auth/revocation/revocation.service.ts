@@ -43,55 +43,57 @@ export class RevocationService implements OnApplicationShutdown {
    * Refuses a revoked token with `token_revoked`. When the store fails or
    * is slower than `revocation.timeout`: `RevocationUnavailableError`, or,
    * with `revocation.failOpen`, a logged pass.
-   *
-   * Synchronous when the store answers synchronously (the memory store),
-   * so that the check adds no turn of the event loop to every request.
    */
-  assertNotRevoked(user: AuthenticatedUser): void | Promise<void> {
-    let answer: RevocationState | PromiseLike<RevocationState>;
+  async assertNotRevoked(user: AuthenticatedUser): Promise<void> {
+    let state: RevocationState;
     try {
-      answer = this.owned.store.lookup(user.tokenId, user.userId);
+      state = await this.withinTimeout(
+        attempt(() => this.owned.store.lookup(user.tokenId, user.userId)),
+      );
     } catch (error) {
-      return this.unanswered(error);
+      this.unanswered(error);
+      return;
     }
-    if (!isThenable(answer)) return assertState(user, answer);
-    return this.withinTimeout(answer).then(
-      (state) => assertState(user, state),
-      (error: unknown) => this.unanswered(error),
-    );
+    assertState(user, state);
   }
 
   /** When the store could not answer: fail closed, or open when so configured. */
   private unanswered(error: unknown): void {
     if (this.options.revocation.failOpen) {
       this.logger.warn(
-        'Revocation store unavailable: letting a token through (revocation.failOpen)',
+        `Revocation store unavailable (${reasonOf(error)}): letting a token through (revocation.failOpen)`,
       );
       return;
     }
     throw error instanceof RevocationUnavailableError
       ? error
-      : new RevocationUnavailableError('The revocation store failed', {
-          cause: error,
-        });
+      : new RevocationUnavailableError(
+          `The revocation store failed: ${reasonOf(error)}`,
+          { cause: error },
+        );
   }
 
   /** Revokes one verified token for as long as it could be accepted. */
   async revokeToken(user: AuthenticatedUser): Promise<void> {
     const until = Math.ceil(user.claims.exp) + this.options.clockTolerance;
-    await this.recorded(this.owned.store.revokeToken(user.tokenId, until));
+    const { iat } = user.claims;
+    const issuedAt = typeof iat === 'number' ? iat : undefined;
+    await this.recorded(() =>
+      this.owned.store.revokeToken(user.tokenId, user.userId, issuedAt, until),
+    );
   }
 
   /**
-   * Revokes every token of a user issued until now, for as long as the
-   * longest of them could be accepted: no token lives longer than
-   * `expiresIn` (the verifier refuses any that would).
+   * Revokes every token of a user issued until the end of the current
+   * second, for as long as the longest of them could be accepted: no token
+   * lives longer than `expiresIn` (the verifier refuses any that would).
+   * The cutoff is that second, which the check compares whole.
    */
   async revokeUser(userId: number): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
     const { expiresIn, clockTolerance } = this.options;
     const until = now + expiresIn + 2 * clockTolerance + 1;
-    await this.recorded(this.owned.store.revokeUser(userId, now, until));
+    await this.recorded(() => this.owned.store.revokeUser(userId, now, until));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -99,22 +101,20 @@ export class RevocationService implements OnApplicationShutdown {
   }
 
   /** Waits for a write, within the timeout; any failure is the store's. */
-  private async recorded(write: Promise<void>): Promise<void> {
+  private async recorded(write: () => Promise<void>): Promise<void> {
     try {
-      await this.withinTimeout(write);
+      await this.withinTimeout(attempt(write));
     } catch (error) {
       throw error instanceof RevocationUnavailableError
         ? error
         : new RevocationUnavailableError(
-            'The revocation store failed to record a revocation',
-            {
-              cause: error,
-            },
+            `The revocation store failed to record a revocation: ${reasonOf(error)}`,
+            { cause: error },
           );
     }
   }
 
-  private withinTimeout<T>(answer: PromiseLike<T>): Promise<T> {
+  private withinTimeout<T>(answer: Promise<T>): Promise<T> {
     const timeout = this.options.revocation.timeout;
     let timer: NodeJS.Timeout | undefined;
     const expiry = new Promise<never>((_, reject) => {
@@ -128,26 +128,64 @@ export class RevocationService implements OnApplicationShutdown {
         timeout,
       );
     });
-    return Promise.race([Promise.resolve(answer), expiry]).finally(() =>
-      clearTimeout(timer),
-    );
+    return Promise.race([answer, expiry]).finally(() => clearTimeout(timer));
   }
 }
 
-/** Throws `token_revoked` when the store's answer covers the token. */
+/**
+ * Throws `token_revoked` when the store's answer covers the token. A cutoff
+ * covers whole seconds: `revokeUser` records the second it happens in, and
+ * a token issued later in that second (a fractional `iat`) is refused too,
+ * as is one without `iat`, which cannot show it came after the cutoff.
+ */
 function assertState(user: AuthenticatedUser, state: RevocationState): void {
   const issuedAt =
     typeof user.claims.iat === 'number' ? user.claims.iat : undefined;
   if (
     state.tokenRevoked ||
-    // A token without iat cannot show it came after the cutoff.
     (state.userRevokedAt !== undefined &&
-      (issuedAt === undefined || issuedAt <= state.userRevokedAt))
+      (issuedAt === undefined || Math.floor(issuedAt) <= state.userRevokedAt))
   ) {
     throw new InvalidTokenError('token_revoked');
   }
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
+/**
+ * Calls the store, as a promise even when a store of the application's own
+ * throws at once instead of rejecting, so that one path handles every
+ * failure.
+ */
+async function attempt<T>(call: () => Promise<T>): Promise<T> {
+  return call();
+}
+
+/** The longest store error text put in a log line or an error message. */
+const MAX_REASON_LENGTH = 200;
+
+/** What a compact JWS looks like: three base64url parts, the first two long. */
+const COMPACT_JWS = /[\w-]{10,}\.[\w-]{10,}\.[\w-]*/g;
+
+/**
+ * The store's error as one short line for a log or an error message, so
+ * that an operator sees why the store failed (`CROSSSLOT ...`, `READONLY
+ * ...`). The store is only ever given token ids, but one of the
+ * application's own may put anything into its errors: whatever looks like a
+ * token is masked, and control characters cannot forge log lines.
+ */
+function reasonOf(error: unknown): string {
+  const text =
+    error instanceof Error
+      ? error.message
+      : typeof error === 'string'
+        ? error
+        : `a rejection with ${error === null ? 'null' : typeof error}`;
+  const line = text
+    .replace(COMPACT_JWS, '[token]')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim();
+  if (line === '') return 'no message';
+  return line.length > MAX_REASON_LENGTH
+    ? `${line.slice(0, MAX_REASON_LENGTH)}...`
+    : line;
 }
