@@ -19,11 +19,24 @@ export function tokenServiceFor(
   options: ResolvedJwtAuthOptions,
   store: RevocationStore = new MemoryRevocationStore(1000),
 ): TokenService {
+  return servicesFor(options, store).tokens;
+}
+
+/** The module's services for `options` over `store`, wired as the module wires them. */
+export function servicesFor(
+  options: ResolvedJwtAuthOptions,
+  store: RevocationStore = new MemoryRevocationStore(1000),
+): {
+  tokens: TokenService;
+  verifier: TokenVerifier;
+  revocation: RevocationService;
+} {
   const jwt = new JwtService(jwtModuleOptions(options));
-  return new TokenService(
-    options,
-    jwt,
-    new TokenVerifier(options, jwt),
-    new RevocationService({ store }, options),
-  );
+  const verifier = new TokenVerifier(options, jwt);
+  const revocation = new RevocationService({ store }, options);
+  return {
+    tokens: new TokenService(options, jwt, verifier, revocation),
+    verifier,
+    revocation,
+  };
 }

@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
 import { resolveJwtAuthOptions } from '../jwt-auth.options.js';
-import { TokenService } from '../token.service.js';
-import { TokenVerifier } from '../token.verifier.js';
+import { tokenServiceFor } from '../../../test/support/services.js';
+import type { TokenService } from '../token.service.js';
 import { MemoryRevocationStore } from './memory-revocation.store.js';
-import { RevocationService } from './revocation.service.js';
 
 const NOW = Date.UTC(2030, 0, 1) / 1000;
 const at = (seconds: number) =>
@@ -21,11 +20,7 @@ function tokensOver(store: MemoryRevocationStore, expiresIn = 3600) {
     secret: randomBytes(32),
     expiresIn,
   });
-  return new TokenService(
-    resolved,
-    new TokenVerifier(resolved),
-    new RevocationService({ store }, resolved),
-  );
+  return tokenServiceFor(resolved, store);
 }
 
 /** Why `verify` refused a token (its code), or `undefined` when it accepted it. */

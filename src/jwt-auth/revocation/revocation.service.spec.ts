@@ -5,7 +5,10 @@ import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
 import type { JwtAuthModuleOptions } from '../interfaces/jwt-auth-module-options.interface.js';
 import { resolveJwtAuthOptions } from '../jwt-auth.options.js';
-import { tokenServiceFor } from '../../../test/support/services.js';
+import {
+  servicesFor,
+  tokenServiceFor,
+} from '../../../test/support/services.js';
 import { MemoryRevocationStore } from './memory-revocation.store.js';
 import type { RevocationStore } from './revocation-store.interface.js';
 
@@ -24,9 +27,7 @@ function checkerWith(
     secret: randomBytes(32),
     ...options,
   });
-  const verifier = new TokenVerifier(resolved);
-  const revocation = new RevocationService({ store }, resolved);
-  const tokens = new TokenService(resolved, verifier, revocation);
+  const { tokens, verifier, revocation } = servicesFor(resolved, store);
   return {
     revocation,
     /** A user as the guard would put it on a request. */
