@@ -16,7 +16,7 @@ export async function createRevocationStore(
   const { store, redis, maxEntries } = options.revocation;
   if (store !== undefined) return { store };
   if (redis === undefined)
-    return { store: new MemoryRevocationStore(maxEntries) };
+    return { store: new MemoryRevocationStore(maxEntries), inProcess: true };
   if (redis.client !== undefined)
     return { store: new RedisRevocationStore(redis.client, redis.keyPrefix) };
 
