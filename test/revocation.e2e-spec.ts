@@ -31,9 +31,9 @@ import {
   startApp,
 } from './support/app.js';
 import { CapturingLogger } from './support/capturing-logger.js';
+import { describeWithRedis } from './support/describe-with-redis.js';
 import { nowSeconds } from './support/jws.js';
 import {
-  describeWithRedis,
   redisClusterUnavailableReason,
   redisUnavailableReason,
   startTestRedis,

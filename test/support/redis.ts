@@ -1,4 +1,3 @@
-import { describe, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -48,32 +47,6 @@ export function redisUnavailableReason(): string | undefined {
 export function redisClusterUnavailableReason(): string | undefined {
   if (hasRedisServer()) return undefined;
   return 'no redis-server on the PATH: install redis-server (Debian: apt-get install redis-server) to run it';
-}
-
-/**
- * `describe` for a suite that needs Redis: when `reason` says it cannot run
- * here, skipped with a warning, or, under CI, a failing test, since CI must
- * run it.
- */
-export function describeWithRedis(
-  name: string,
-  reason: string | undefined,
-  suite: () => void,
-): void {
-  if (reason === undefined) {
-    describe(name, suite);
-  } else if (process.env.CI) {
-    describe(name, () => {
-      it('needs a Redis server under CI', () => {
-        throw new Error(`${name}: ${reason}`);
-      });
-    });
-  } else {
-    console.warn(`SKIPPED: ${name}: ${reason}.`);
-    describe.skip(`${name} (skipped: ${reason})`, () => {
-      it('runs against a real Redis', () => undefined);
-    });
-  }
 }
 
 async function freePort(): Promise<number> {
