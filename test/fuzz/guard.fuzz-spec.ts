@@ -89,8 +89,9 @@ describe('JwtAuthGuard and TokenService under random input', () => {
       headers: { authorization: authorization.replace(/^[ \t]+|[ \t]+$/g, '') },
     };
     const headers: Record<string, string> = {};
+    // Node's response, as far as the refusal uses it.
     const response = {
-      set: (name: string, value: string) => (headers[name] = value),
+      setHeader: (name: string, value: string) => (headers[name] = value),
     };
     const context = new ExecutionContextHost(
       [request, response],
