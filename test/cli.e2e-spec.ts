@@ -57,8 +57,8 @@ interface RunOptions {
 
 /**
  * Runs the built command line in a clean environment (by default in an
- * empty directory, so that no stray `.env` is read), and checks that no
- * secret it was given reaches its output.
+ * empty directory), and checks that no secret it was given reaches its
+ * output.
  */
 async function cli(
   args: readonly string[],
@@ -349,7 +349,7 @@ describe('the nest-jwt-auth command line', () => {
         status: 2,
         stdout: '',
         stderr:
-          'nest-jwt-auth: JWT_SECRET is missing: set it in the environment or in .env\n',
+          'nest-jwt-auth: JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv\n',
       });
     });
 
@@ -439,18 +439,45 @@ describe('the nest-jwt-auth command line', () => {
         return run.stdout.trim();
       };
 
-      it('reads .env in the working directory', async () => {
-        const token = await signedIn({});
+      it('does not read .env in the working directory without --dotenv', async () => {
+        expect(
+          await cli(['sign', '--sub', '1'], { env: {}, cwd: dir }),
+        ).toEqual({
+          status: 2,
+          stdout: '',
+          stderr:
+            'nest-jwt-auth: JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv\n',
+        });
+        const token = await signedIn({ JWT_SECRET: secret });
+        const verified = await cli(['verify', token], { cwd: dir });
+        expect(verified.status).toBe(0);
+        expect(printedClaims(verified.stdout)).not.toHaveProperty('iss');
+      });
+
+      it('reads the file --dotenv names, relative to the working directory or absolute', async () => {
+        const token = await signedIn({}, ['--dotenv', '.env']);
         await expect(
           verifiedByTokenService(token, {
             secret: fileSecret,
             issuer: 'from-dot-env',
           }),
         ).resolves.toMatchObject({ userId: 1 });
+        const other = await signedIn({}, ['--dotenv', 'other.env']);
+        await expect(
+          verifiedByTokenService(other, { secret: otherFileSecret }),
+        ).resolves.toMatchObject({ userId: 1 });
+        const verified = await cli(
+          ['verify', `--dotenv=${join(dir, 'other.env')}`, other],
+          { env: {} },
+        );
+        expect(verified.status).toBe(0);
       });
 
-      it('lets a variable of the environment win over .env', async () => {
-        const token = await signedIn({ JWT_SECRET: secret });
+      it('lets a variable of the environment win over the --dotenv file', async () => {
+        const token = await signedIn({ JWT_SECRET: secret }, [
+          '--dotenv',
+          '.env',
+        ]);
         await expect(
           verifiedByTokenService(token, { secret, issuer: 'from-dot-env' }),
         ).resolves.toMatchObject({ userId: 1 });
@@ -460,18 +487,6 @@ describe('the nest-jwt-auth command line', () => {
             issuer: 'from-dot-env',
           }),
         ).rejects.toMatchObject({ code: 'invalid_signature' });
-      });
-
-      it('reads --dotenv instead of .env', async () => {
-        const token = await signedIn({}, ['--dotenv', 'other.env']);
-        await expect(
-          verifiedByTokenService(token, { secret: otherFileSecret }),
-        ).resolves.toMatchObject({ userId: 1 });
-        const verified = await cli(
-          ['verify', `--dotenv=${join(dir, 'other.env')}`, token],
-          { env: {} },
-        );
-        expect(verified.status).toBe(0);
       });
 
       it('refuses a --dotenv file that does not exist, and names it when JWT_SECRET is missing from it', async () => {

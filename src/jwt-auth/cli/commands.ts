@@ -83,7 +83,7 @@ function configure(
   needs: { readonly revocation: boolean },
 ): { options: JwtAuthModuleOptions; expiresIn: number } {
   const env = loadEnvironment(io.env, io.cwd, dotenv);
-  const options = moduleOptionsFromEnvironment(env, dotenv ?? '.env', needs);
+  const options = moduleOptionsFromEnvironment(env, dotenv, needs);
   try {
     return { options, expiresIn: resolveJwtAuthOptions(options).expiresIn };
   } catch (error) {

@@ -26,15 +26,18 @@ describe('loadEnvironment', () => {
     );
     await writeFile(join(dir, 'other.env'), 'JWT_SECRET=from-other\n');
     await mkdir(join(dir, 'a-directory'));
-    await mkdir(join(dir, 'empty'));
   });
 
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('reads .env in the working directory with Node’s parser', () => {
-    expect(loadEnvironment({}, dir, undefined)).toEqual({
+  it('reads only the process environment without --dotenv, even beside a .env', () => {
+    expect(loadEnvironment({ A: 'b' }, dir, undefined)).toEqual({ A: 'b' });
+  });
+
+  it('reads the --dotenv file with Node’s parser', () => {
+    expect(loadEnvironment({}, dir, '.env')).toEqual({
       JWT_SECRET: 'from-dot-env',
       JWT_ISSUER: 'https://id.example',
       JWT_AUDIENCE: 'orders',
@@ -45,25 +48,19 @@ describe('loadEnvironment', () => {
     const env = loadEnvironment(
       { JWT_SECRET: 'from-process', JWT_ISSUER: '' },
       dir,
-      undefined,
+      '.env',
     );
     expect(env.JWT_SECRET).toBe('from-process');
     expect(env.JWT_ISSUER).toBe('');
     expect(env.JWT_AUDIENCE).toBe('orders');
   });
 
-  it('reads --dotenv instead of .env, relative to the working directory', () => {
+  it('reads --dotenv relative to the working directory, or absolute', () => {
     expect(loadEnvironment({}, dir, 'other.env')).toEqual({
       JWT_SECRET: 'from-other',
     });
     expect(loadEnvironment({}, '/', join(dir, 'other.env'))).toEqual({
       JWT_SECRET: 'from-other',
-    });
-  });
-
-  it('goes on without .env when there is none', () => {
-    expect(loadEnvironment({ A: 'b' }, join(dir, 'empty'), undefined)).toEqual({
-      A: 'b',
     });
   });
 
@@ -81,23 +78,11 @@ describe('loadEnvironment', () => {
     expect((fault as CliError).code).toBe('configuration');
     expect((fault as CliError).message).toMatch(message);
   });
-
-  it('refuses a .env that is a directory rather than skipping it', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'nest-jwt-auth-cli-'));
-    await mkdir(join(cwd, '.env'));
-    try {
-      expect(() => loadEnvironment({}, cwd, undefined)).toThrow(
-        /".env" \(EISDIR\)/,
-      );
-    } finally {
-      await rm(cwd, { recursive: true, force: true });
-    }
-  });
 });
 
 describe('moduleOptionsFromEnvironment', () => {
   const options = (env: Environment, revocation = true) =>
-    moduleOptionsFromEnvironment(env, '.env', { revocation });
+    moduleOptionsFromEnvironment(env, undefined, { revocation });
 
   it('maps every variable to its option', () => {
     expect(
@@ -145,6 +130,14 @@ describe('moduleOptionsFromEnvironment', () => {
     ['empty', { JWT_SECRET: '' }],
   ])('refuses a JWT_SECRET %s, saying where to set it', (_label, env) => {
     expect(() =>
+      moduleOptionsFromEnvironment(env, undefined, { revocation: true }),
+    ).toThrow(
+      new CliError(
+        'configuration',
+        'JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv',
+      ),
+    );
+    expect(() =>
       moduleOptionsFromEnvironment(env, 'conf/jwt.env', { revocation: true }),
     ).toThrow(
       new CliError(
@@ -169,7 +162,7 @@ describe('describeOptionsError', () => {
   function describeFault(env: Environment): string {
     try {
       resolveJwtAuthOptions(
-        moduleOptionsFromEnvironment(env, '.env', { revocation: true }),
+        moduleOptionsFromEnvironment(env, undefined, { revocation: true }),
       );
     } catch (error) {
       expect(error).toBeInstanceOf(JwtAuthOptionsError);

@@ -23,14 +23,16 @@ const OPTION_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /**
- * The variables the command line runs with: those of an env file under
- * those of the process, so that a variable set in the real environment wins
- * over the file, as `@nestjs/config` has it for the demo and as Node's
- * `--env-file` does. The file is read with Node's own parser (the one behind
- * `process.loadEnvFile()`), without touching `process.env`.
+ * The variables the command line runs with: those of the process, and,
+ * only when `--dotenv` names one, those of an env file under them, so that
+ * a variable set in the real environment wins over the file, as
+ * `@nestjs/config` has it for the demo and as Node's `--env-file` does. No
+ * file is read unasked: a `.env` in the working directory may belong to
+ * another application. The file is read with Node's own parser (the one
+ * behind `process.loadEnvFile()`), without touching `process.env`.
  *
- * @param dotenv `--dotenv`: must exist. Without it, `.env` in `cwd` is
- *   read when there is one.
+ * @param dotenv `--dotenv`: the file to read, relative to `cwd`; it must
+ *   exist. Without it, only `processEnv`.
  * @throws CliError (`configuration`) when the file cannot be read.
  */
 export function loadEnvironment(
@@ -38,16 +40,15 @@ export function loadEnvironment(
   cwd: string,
   dotenv: string | undefined,
 ): Environment {
-  const path = resolve(cwd, dotenv ?? '.env');
+  if (dotenv === undefined) return processEnv;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFileSync(resolve(cwd, dotenv), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (dotenv === undefined && code === 'ENOENT') return processEnv;
     throw new CliError(
       'configuration',
-      `cannot read the env file ${JSON.stringify(dotenv ?? '.env')} (${code ?? 'unreadable'})`,
+      `cannot read the env file ${JSON.stringify(dotenv)} (${code ?? 'unreadable'})`,
     );
   }
   const fromProcess = Object.fromEntries(
@@ -68,18 +69,23 @@ export function loadEnvironment(
  * - `JWT_EXPIRES_IN`, `JWT_CLOCK_TOLERANCE`: whole seconds.
  * - `REDIS_URL`: with `revocation`, revocations are checked in that Redis.
  *
- * @param source where to tell the user to set a missing variable.
+ * @param dotenv the env file `env` was read from beside the process, if
+ *   any (`--dotenv`): where else to tell the user to set a missing variable.
  */
 export function moduleOptionsFromEnvironment(
   env: Environment,
-  source: string,
+  dotenv: string | undefined,
   { revocation }: { readonly revocation: boolean },
 ): JwtAuthModuleOptions {
   const secret = nonEmpty(env.JWT_SECRET);
   if (secret === undefined) {
+    const elsewhere =
+      dotenv === undefined
+        ? ', or in an env file named with --dotenv'
+        : ` or in ${dotenv}`;
     throw new CliError(
       'configuration',
-      `JWT_SECRET is missing: set it in the environment or in ${source}`,
+      `JWT_SECRET is missing: set it in the environment${elsewhere}`,
     );
   }
   const options: JwtAuthModuleOptions = { secret };

@@ -27,10 +27,10 @@ Options:
   --ttl <seconds>     lifetime; at most, and by default, JWT_EXPIRES_IN
   --claim name=text   a string claim; repeat for more
   --claim name:=json  a JSON claim (n:=3, admin:=true, roles:=["a","b"])
-  --dotenv <path>     read variables from this file instead of ./.env
+  --dotenv <path>     also read variables from this env file (none is read without it)
   -h, --help          this help
 
-Environment (from the process, or else from ./.env or --dotenv):
+Environment (from the process; what it lacks, from the --dotenv file if given):
   JWT_SECRET           required; at least 32 bytes for HS256, 48 for HS384, 64 for HS512
   JWT_ALGORITHM        HS256 (default), HS384 or HS512
   JWT_EXPIRES_IN       longest token lifetime, in seconds (default 86400)

@@ -50,7 +50,7 @@ describe('runCli', () => {
       status: 2,
       stdout: '',
       stderr:
-        'nest-jwt-auth: JWT_SECRET is missing: set it in the environment or in .env\n',
+        'nest-jwt-auth: JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv\n',
     });
   });
 
