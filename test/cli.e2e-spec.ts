@@ -24,6 +24,7 @@ import {
 } from '../src/jwt-auth/index.js';
 import { ADAPTERS, http, startApp } from './support/app.js';
 import { cliArgv } from './support/arbitraries.js';
+import { describeNeeding } from './support/describe-needing.js';
 import { forgeToken, nowSeconds } from './support/jws.js';
 import {
   redisUnavailableReason,
@@ -600,16 +601,9 @@ describe('the nest-jwt-auth command line', () => {
       );
     });
 
-    const redisReason = redisUnavailableReason();
-    if (redisReason !== undefined && process.env.CI) {
-      it('needs a Redis server under CI', () => {
-        throw new Error(`the command line against Redis: ${redisReason}`);
-      });
-    } else if (redisReason !== undefined) {
-      console.warn(`SKIPPED: the command line against Redis: ${redisReason}.`);
-    }
-    (redisReason === undefined ? describe : describe.skip)(
+    describeNeeding(
       'in the Redis an application shares (REDIS_URL)',
+      { needs: 'a Redis server', reason: redisUnavailableReason() },
       () => {
         let redis: TestRedis;
 

@@ -13,6 +13,7 @@ import {
   stopDemo,
   type DemoProcess,
 } from './support/demo-process.js';
+import { describeNeeding } from './support/describe-needing.js';
 import { hostileCases } from './support/hostile-cases.js';
 import { rawGet } from './support/raw-http.js';
 import {
@@ -20,7 +21,11 @@ import {
   startTestRedis,
   type TestRedis,
 } from './support/redis.js';
-import { findSeedPython, Seed } from './support/seed.js';
+import {
+  findSeedPython,
+  Seed,
+  seedPythonMissingReason,
+} from './support/seed.js';
 
 /** An IPv4 address of this machine other than the loopback, if it has one. */
 const outsideAddress = Object.values(networkInterfaces())
@@ -278,18 +283,25 @@ describe('the built demo process', () => {
       });
     }
 
-    (python === undefined ? it.skip : it)(
-      'accepts a seed token for sub "42", and its login tokens pass the seed',
-      async () => {
-        const seed = new Seed(python as string, secret);
-        const seedToken = await seed.createAccessToken({ sub: '42' });
-        const me = await fetch(`${url}/me`, {
-          headers: { Authorization: `Bearer ${seedToken}` },
-        });
-        expect(await me.json()).toEqual({ userId: 42 });
-        await expect(seed.parseJwtToken(await login())).resolves.toEqual({
-          ok: true,
-          user_id: 1,
+    describeNeeding(
+      'with the seed',
+      {
+        needs: 'a Python with PyJWT',
+        reason: python === undefined ? seedPythonMissingReason() : undefined,
+      },
+      () => {
+        it('accepts a seed token for sub "42", and its login tokens pass the seed', async () => {
+          // Defined: describeNeeding runs the suite only without a reason to skip it.
+          const seed = new Seed(python as string, secret);
+          const seedToken = await seed.createAccessToken({ sub: '42' });
+          const me = await fetch(`${url}/me`, {
+            headers: { Authorization: `Bearer ${seedToken}` },
+          });
+          expect(await me.json()).toEqual({ userId: 42 });
+          await expect(seed.parseJwtToken(await login())).resolves.toEqual({
+            ok: true,
+            user_id: 1,
+          });
         });
       },
     );
@@ -329,16 +341,9 @@ describe('the built demo process', () => {
     });
   });
 
-  const redisReason = redisUnavailableReason();
-  if (redisReason !== undefined && process.env.CI) {
-    it('needs a Redis server under CI', () => {
-      throw new Error(`two demo processes sharing Redis: ${redisReason}`);
-    });
-  } else if (redisReason !== undefined) {
-    console.warn(`SKIPPED: two demo processes sharing Redis: ${redisReason}.`);
-  }
-  (redisReason === undefined ? describe : describe.skip)(
+  describeNeeding(
     'two processes sharing one Redis (REDIS_URL)',
+    { needs: 'a Redis server', reason: redisUnavailableReason() },
     () => {
       let redis: TestRedis;
       const demos: DemoProcess[] = [];

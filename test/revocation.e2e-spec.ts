@@ -31,7 +31,7 @@ import {
   startApp,
 } from './support/app.js';
 import { CapturingLogger } from './support/capturing-logger.js';
-import { describeWithRedis } from './support/describe-with-redis.js';
+import { describeNeeding } from './support/describe-needing.js';
 import { nowSeconds } from './support/jws.js';
 import {
   redisClusterUnavailableReason,
@@ -282,175 +282,184 @@ describe.each(ADAPTERS)(
   },
 );
 
-describeWithRedis('revocation with Redis', redisUnavailableReason(), () => {
-  let redis: TestRedis;
-  let client: Redis;
-  const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    client = new Redis(redis.url);
-  });
-
-  afterAll(async () => {
-    client.disconnect();
-    await redis.stop().catch(() => undefined);
-  });
-
-  describe('RedisRevocationStore', () => {
-    revocationStoreContract(() => new RedisRevocationStore(client, keyPrefix));
-  });
-
-  describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
-    const secret = randomBytes(32).toString('base64url');
-    const apps: INestApplication[] = [];
+describeNeeding(
+  'revocation with Redis',
+  { needs: 'a Redis server', reason: redisUnavailableReason() },
+  () => {
+    let redis: TestRedis;
+    let client: Redis;
+    const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
 
     beforeAll(async () => {
-      for (let i = 0; i < 2; i++) {
-        apps.push(
-          await appWith(
-            {
-              secret,
-              revocation: { redis: { url: redis.url, keyPrefix } },
-            },
-            adapter,
-          ),
-        );
-      }
+      redis = await startTestRedis();
+      client = new Redis(redis.url);
     });
 
     afterAll(async () => {
-      await Promise.all(apps.map((app) => app.close()));
+      client.disconnect();
+      await redis.stop().catch(() => undefined);
     });
 
-    it('refuses on one instance a token logged out on the other', async () => {
-      const token = await apps[0].get(TokenService).sign({ sub: 11 });
-      for (const app of apps)
-        expect((await http(app).get('/me').set(bearer(token))).status).toBe(
-          200,
-        );
-      expect(
-        (await http(apps[0]).post('/logout').set(bearer(token))).status,
-      ).toBe(204);
-      for (const app of apps)
-        expectRefusal(
-          await http(app).get('/me').set(bearer(token)),
-          'api',
-          REVOKED,
-        );
+    describe('RedisRevocationStore', () => {
+      revocationStoreContract(
+        () => new RedisRevocationStore(client, keyPrefix),
+      );
     });
 
-    it('logs a user out everywhere from either instance', async () => {
-      const token = await apps[1].get(TokenService).sign({ sub: 12 });
-      await apps[1].get(TokenService).revokeAllForUser(12);
-      for (const app of apps)
-        expectRefusal(
-          await http(app).get('/me').set(bearer(token)),
-          'api',
-          REVOKED,
-        );
-    });
-  });
+    describe.each(ADAPTERS)(
+      'two instances sharing one Redis (%s)',
+      (adapter) => {
+        const secret = randomBytes(32).toString('base64url');
+        const apps: INestApplication[] = [];
 
-  (process.env.REDIS_URL ? describe.skip : describe)(
-    'Redis going away and coming back',
-    () => {
-      it.each(ADAPTERS)(
-        'answers 503 at the timeout while it is frozen, and 200 once it thaws (%s)',
-        async (adapter) => {
-          const app = await appWith(
-            {
-              revocation: {
-                redis: { url: redis.url, keyPrefix },
-                timeout: 200,
-              },
-            },
-            adapter,
-          );
-          try {
-            const token = await app.get(TokenService).sign({ sub: 22 });
+        beforeAll(async () => {
+          for (let i = 0; i < 2; i++) {
+            apps.push(
+              await appWith(
+                {
+                  secret,
+                  revocation: { redis: { url: redis.url, keyPrefix } },
+                },
+                adapter,
+              ),
+            );
+          }
+        });
+
+        afterAll(async () => {
+          await Promise.all(apps.map((app) => app.close()));
+        });
+
+        it('refuses on one instance a token logged out on the other', async () => {
+          const token = await apps[0].get(TokenService).sign({ sub: 11 });
+          for (const app of apps)
             expect((await http(app).get('/me').set(bearer(token))).status).toBe(
               200,
             );
-            redis.pause();
+          expect(
+            (await http(apps[0]).post('/logout').set(bearer(token))).status,
+          ).toBe(204);
+          for (const app of apps)
+            expectRefusal(
+              await http(app).get('/me').set(bearer(token)),
+              'api',
+              REVOKED,
+            );
+        });
+
+        it('logs a user out everywhere from either instance', async () => {
+          const token = await apps[1].get(TokenService).sign({ sub: 12 });
+          await apps[1].get(TokenService).revokeAllForUser(12);
+          for (const app of apps)
+            expectRefusal(
+              await http(app).get('/me').set(bearer(token)),
+              'api',
+              REVOKED,
+            );
+        });
+      },
+    );
+
+    (process.env.REDIS_URL ? describe.skip : describe)(
+      'Redis going away and coming back',
+      () => {
+        it.each(ADAPTERS)(
+          'answers 503 at the timeout while it is frozen, and 200 once it thaws (%s)',
+          async (adapter) => {
+            const app = await appWith(
+              {
+                revocation: {
+                  redis: { url: redis.url, keyPrefix },
+                  timeout: 200,
+                },
+              },
+              adapter,
+            );
             try {
-              const started = Date.now();
-              const response = await http(app).get('/me').set(bearer(token));
-              const elapsed = Date.now() - started;
-              expect(response.status).toBe(503);
-              expect(elapsed).toBeGreaterThanOrEqual(190);
-              expect(elapsed).toBeLessThan(1000);
+              const token = await app.get(TokenService).sign({ sub: 22 });
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
+              redis.pause();
+              try {
+                const started = Date.now();
+                const response = await http(app).get('/me').set(bearer(token));
+                const elapsed = Date.now() - started;
+                expect(response.status).toBe(503);
+                expect(elapsed).toBeGreaterThanOrEqual(190);
+                expect(elapsed).toBeLessThan(1000);
+              } finally {
+                redis.resume();
+              }
+              let status = 0;
+              for (
+                let waited = 0;
+                waited < 10_000 && status !== 200;
+                waited += 200
+              ) {
+                await new Promise((resolve) => setTimeout(resolve, 200));
+                status = (await http(app).get('/me').set(bearer(token))).status;
+              }
+              expect(status).toBe(200);
             } finally {
-              redis.resume();
+              await app.close();
             }
-            let status = 0;
-            for (
-              let waited = 0;
-              waited < 10_000 && status !== 200;
-              waited += 200
-            ) {
-              await new Promise((resolve) => setTimeout(resolve, 200));
-              status = (await http(app).get('/me').set(bearer(token))).status;
-            }
-            expect(status).toBe(200);
-          } finally {
-            await app.close();
-          }
-        },
-        30_000,
-      );
+          },
+          30_000,
+        );
 
-      it.each(ADAPTERS)(
-        'answers 503 within the bound while it is down, and 200 again once it is back (%s)',
-        async (adapter) => {
-          const app = await appWith(
-            {
-              revocation: {
-                redis: { url: redis.url, keyPrefix },
-                timeout: 250,
+        it.each(ADAPTERS)(
+          'answers 503 within the bound while it is down, and 200 again once it is back (%s)',
+          async (adapter) => {
+            const app = await appWith(
+              {
+                revocation: {
+                  redis: { url: redis.url, keyPrefix },
+                  timeout: 250,
+                },
               },
-            },
-            adapter,
-          );
-          try {
-            const token = await app.get(TokenService).sign({ sub: 21 });
-            expect((await http(app).get('/me').set(bearer(token))).status).toBe(
-              200,
+              adapter,
             );
+            try {
+              const token = await app.get(TokenService).sign({ sub: 21 });
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
 
-            await redis.stop();
-            for (let i = 0; i < 5; i++) {
-              const started = Date.now();
-              const response = await http(app).get('/me').set(bearer(token));
-              expect(Date.now() - started).toBeLessThan(1000);
-              expectUnavailable(response);
+              await redis.stop();
+              for (let i = 0; i < 5; i++) {
+                const started = Date.now();
+                const response = await http(app).get('/me').set(bearer(token));
+                expect(Date.now() - started).toBeLessThan(1000);
+                expectUnavailable(response);
+              }
+              expect((await http(app).get('/me')).status).toBe(401);
+
+              await redis.start();
+              let status = 0;
+              for (
+                let waited = 0;
+                waited < 10_000 && status !== 200;
+                waited += 200
+              ) {
+                await new Promise((resolve) => setTimeout(resolve, 200));
+                status = (await http(app).get('/me').set(bearer(token))).status;
+              }
+              expect(status).toBe(200);
+            } finally {
+              await app.close();
             }
-            expect((await http(app).get('/me')).status).toBe(401);
+          },
+          30_000,
+        );
+      },
+    );
+  },
+);
 
-            await redis.start();
-            let status = 0;
-            for (
-              let waited = 0;
-              waited < 10_000 && status !== 200;
-              waited += 200
-            ) {
-              await new Promise((resolve) => setTimeout(resolve, 200));
-              status = (await http(app).get('/me').set(bearer(token))).status;
-            }
-            expect(status).toBe(200);
-          } finally {
-            await app.close();
-          }
-        },
-        30_000,
-      );
-    },
-  );
-});
-
-describeWithRedis(
+describeNeeding(
   'revocation with a Redis Cluster',
-  redisClusterUnavailableReason(),
+  { needs: 'a Redis server', reason: redisClusterUnavailableReason() },
   () => {
     let cluster: TestRedisCluster;
     let client: Cluster;

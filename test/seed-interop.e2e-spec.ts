@@ -15,7 +15,12 @@ import {
   TokenService,
 } from '../src/jwt-auth/index.js';
 import { ADAPTERS, expectRefusal, http, startApp } from './support/app.js';
-import { findSeedPython, Seed } from './support/seed.js';
+import { describeNeeding } from './support/describe-needing.js';
+import {
+  findSeedPython,
+  Seed,
+  seedPythonMissingReason,
+} from './support/seed.js';
 
 const secret = randomBytes(48).toString('base64url');
 const realm = 'seed';
@@ -30,110 +35,52 @@ class MeController {
   }
 }
 
-if (python === undefined) {
-  const reason =
-    'Seed interop suite: no Python with PyJWT found (install Debian python3-jwt, or set SEED_PYTHON).';
-  if (process.env.CI) {
-    describe('seed interop', () => {
-      it('needs a Python with PyJWT under CI', () => {
-        throw new Error(reason);
+describeNeeding(
+  'interop with the seed',
+  {
+    needs: 'a Python with PyJWT',
+    reason: python === undefined ? seedPythonMissingReason() : undefined,
+  },
+  () => {
+    // Defined: describeNeeding runs the suite only without a reason to skip it.
+    const seedPython = python as string;
+    const seed = new Seed(seedPython, secret);
+
+    describe.each(ADAPTERS)('on %s', (adapter) => {
+      let app: INestApplication;
+      let tokens: TokenService;
+
+      beforeAll(async () => {
+        app = await startApp(
+          {
+            imports: [JwtAuthModule.forRoot({ secret, realm })],
+            controllers: [MeController],
+          },
+          adapter,
+        );
+        tokens = app.get(TokenService);
       });
-    });
-  } else {
-    console.warn(`SKIPPED: ${reason}`);
-    describe.skip('seed interop (skipped: no Python with PyJWT)', () => {
-      it('runs the seed', () => undefined);
-    });
-  }
-} else {
-  const seed = new Seed(python, secret);
 
-  describe.each(ADAPTERS)('interop with the seed (%s)', (adapter) => {
-    let app: INestApplication;
-    let tokens: TokenService;
-
-    beforeAll(async () => {
-      app = await startApp(
-        {
-          imports: [JwtAuthModule.forRoot({ secret, realm })],
-          controllers: [MeController],
-        },
-        adapter,
-      );
-      tokens = app.get(TokenService);
-    });
-
-    afterAll(async () => {
-      await app.close();
-    });
-
-    it.each([
-      ['42', 42],
-      ['0', 0],
-    ])('accepts a token the seed signs for sub "%s"', async (sub, userId) => {
-      const token = await seed.createAccessToken({ sub });
-      const response = await http(app)
-        .get('/me')
-        .set('Authorization', `Bearer ${token}`);
-      expect(response.status).toBe(200);
-      expect(response.body).toEqual({ userId });
-      await expect(tokens.verify(token)).resolves.toMatchObject({ userId });
-    });
-
-    it('accepts, as the seed does, a seed token whose caller dated iat an hour back', async () => {
-      const iat = Math.floor(Date.now() / 1000) - 3600;
-      const token = await seed.createAccessToken({ sub: '42', iat });
-      await expect(seed.parseJwtToken(token)).resolves.toEqual({
-        ok: true,
-        user_id: 42,
+      afterAll(async () => {
+        await app.close();
       });
-      const response = await http(app)
-        .get('/me')
-        .set('Authorization', `Bearer ${token}`);
-      expect(response.status).toBe(200);
-      expect(response.body).toEqual({ userId: 42 });
-    });
 
-    it('signs tokens the seed accepts', async () => {
-      const { access_token } = await tokens.createTokenResponse(42);
-      await expect(seed.parseJwtToken(access_token)).resolves.toEqual({
-        ok: true,
-        user_id: 42,
-      });
-      const zero = await tokens.sign({ sub: 0 });
-      await expect(seed.parseJwtToken(zero)).resolves.toEqual({
-        ok: true,
-        user_id: 0,
-      });
-    });
-
-    it.each([
-      ['a non-numeric sub', { sub: 'alice' }, 'ValueError'],
-      ['no sub', {}, 'TypeError'],
-    ])(
-      'refuses with 401 a seed token with %s, where the seed crashes',
-      async (_label, claims, crash) => {
-        const token = await seed.createAccessToken(claims);
-        await expect(seed.parseJwtToken(token)).resolves.toEqual({
-          ok: false,
-          status: 500,
-          crash,
-        });
+      it.each([
+        ['42', 42],
+        ['0', 0],
+      ])('accepts a token the seed signs for sub "%s"', async (sub, userId) => {
+        const token = await seed.createAccessToken({ sub });
         const response = await http(app)
           .get('/me')
           .set('Authorization', `Bearer ${token}`);
-        expectRefusal(
-          response,
-          realm,
-          'The access token subject is not a valid user id',
-        );
-      },
-    );
+        expect(response.status).toBe(200);
+        expect(response.body).toEqual({ userId });
+        await expect(tokens.verify(token)).resolves.toMatchObject({ userId });
+      });
 
-    it.each([' 42', '+42', '4_2', '٤٢'])(
-      'refuses sub %j, which the seed takes for 42',
-      async (sub) => {
-        const token = await seed.createAccessToken({ sub });
+      it('accepts, as the seed does, a seed token whose caller dated iat an hour back', async () => {
+        const iat = Math.floor(Date.now() / 1000) - 3600;
+        const token = await seed.createAccessToken({ sub: '42', iat });
         await expect(seed.parseJwtToken(token)).resolves.toEqual({
           ok: true,
           user_id: 42,
@@ -141,28 +88,83 @@ if (python === undefined) {
         const response = await http(app)
           .get('/me')
           .set('Authorization', `Bearer ${token}`);
-        expectRefusal(
-          response,
-          realm,
-          'The access token subject is not a valid user id',
-        );
-      },
-    );
-
-    it('agrees with the seed on a token signed with another secret', async () => {
-      const stranger = new Seed(python, randomBytes(48).toString('base64url'));
-      const token = await stranger.createAccessToken({ sub: '42' });
-      await expect(seed.parseJwtToken(token)).resolves.toMatchObject({
-        ok: false,
-        status: 401,
+        expect(response.status).toBe(200);
+        expect(response.body).toEqual({ userId: 42 });
       });
-      const response = await http(app)
-        .get('/me')
-        .set('Authorization', `Bearer ${token}`);
-      expectRefusal(response, realm, 'The access token signature is invalid');
+
+      it('signs tokens the seed accepts', async () => {
+        const { access_token } = await tokens.createTokenResponse(42);
+        await expect(seed.parseJwtToken(access_token)).resolves.toEqual({
+          ok: true,
+          user_id: 42,
+        });
+        const zero = await tokens.sign({ sub: 0 });
+        await expect(seed.parseJwtToken(zero)).resolves.toEqual({
+          ok: true,
+          user_id: 0,
+        });
+      });
+
+      it.each([
+        ['a non-numeric sub', { sub: 'alice' }, 'ValueError'],
+        ['no sub', {}, 'TypeError'],
+      ])(
+        'refuses with 401 a seed token with %s, where the seed crashes',
+        async (_label, claims, crash) => {
+          const token = await seed.createAccessToken(claims);
+          await expect(seed.parseJwtToken(token)).resolves.toEqual({
+            ok: false,
+            status: 500,
+            crash,
+          });
+          const response = await http(app)
+            .get('/me')
+            .set('Authorization', `Bearer ${token}`);
+          expectRefusal(
+            response,
+            realm,
+            'The access token subject is not a valid user id',
+          );
+        },
+      );
+
+      it.each([' 42', '+42', '4_2', '٤٢'])(
+        'refuses sub %j, which the seed takes for 42',
+        async (sub) => {
+          const token = await seed.createAccessToken({ sub });
+          await expect(seed.parseJwtToken(token)).resolves.toEqual({
+            ok: true,
+            user_id: 42,
+          });
+          const response = await http(app)
+            .get('/me')
+            .set('Authorization', `Bearer ${token}`);
+          expectRefusal(
+            response,
+            realm,
+            'The access token subject is not a valid user id',
+          );
+        },
+      );
+
+      it('agrees with the seed on a token signed with another secret', async () => {
+        const stranger = new Seed(
+          seedPython,
+          randomBytes(48).toString('base64url'),
+        );
+        const token = await stranger.createAccessToken({ sub: '42' });
+        await expect(seed.parseJwtToken(token)).resolves.toMatchObject({
+          ok: false,
+          status: 401,
+        });
+        const response = await http(app)
+          .get('/me')
+          .set('Authorization', `Bearer ${token}`);
+        expectRefusal(response, realm, 'The access token signature is invalid');
+      });
     });
-  });
-}
+  },
+);
 
 describe('the seed copy under test/seed', () => {
   const seedFolder = fileURLToPath(

@@ -6,16 +6,25 @@ const run = promisify(execFile);
 const HARNESS = fileURLToPath(new URL('../seed/harness.py', import.meta.url));
 
 /**
- * A Python that has PyJWT: `SEED_PYTHON`, Debian's `/usr/bin/python3`
- * (package python3-jwt), or `python3` on the PATH.
+ * A Python that has PyJWT: `SEED_PYTHON` when it is set, else Debian's
+ * `/usr/bin/python3` (package python3-jwt) or `python3` on the PATH.
  */
 export function findSeedPython(): string | undefined {
-  const candidates = [process.env.SEED_PYTHON, '/usr/bin/python3', 'python3'];
+  const chosen = process.env.SEED_PYTHON;
+  // A Python named on purpose is not replaced by another behind one's back.
+  const candidates = chosen ? [chosen] : ['/usr/bin/python3', 'python3'];
   return candidates.find(
     (python) =>
-      python !== undefined &&
       spawnSync(python, ['-c', 'import jwt'], { stdio: 'ignore' }).status === 0,
   );
+}
+
+/** Why a suite that runs the seed cannot run here, when `findSeedPython()` finds none. */
+export function seedPythonMissingReason(): string {
+  const chosen = process.env.SEED_PYTHON;
+  return chosen
+    ? `SEED_PYTHON (${chosen}) is not a Python that can import jwt: point it at one with PyJWT, or unset it to use Debian's /usr/bin/python3 (apt-get install python3-jwt)`
+    : 'no Python with PyJWT (tried /usr/bin/python3 and python3 on the PATH): install PyJWT (Debian: apt-get install python3-jwt) or set SEED_PYTHON to a Python that has it';
 }
 
 /** What the seed's `parse_jwt_token` made of a token. */
