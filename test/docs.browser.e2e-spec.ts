@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import {
   chromium,
   type Browser,
@@ -8,18 +7,14 @@ import {
   type Page,
 } from 'playwright-core';
 import { ADAPTERS } from './support/app.js';
+import { chromiumPath, chromiumUnavailableReason } from './support/chromium.js';
+import { describeNeeding } from './support/describe-needing.js';
 import {
   listeningUrl,
   startDemo,
   stopDemo,
   type DemoProcess,
 } from './support/demo-process.js';
-
-/**
- * Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it):
- * playwright-core drives it without downloading a browser of its own.
- */
-const CHROMIUM = '/usr/bin/chromium';
 
 /** How long one step in the page may take, in milliseconds: the machine is slow and shared. */
 const STEP_TIMEOUT = 30_000;
@@ -54,109 +49,109 @@ async function execute(
   };
 }
 
-describe('the demo API docs in a browser', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No browser at ${CHROMIUM}: install Debian's Chromium (apt-get install chromium) to run the docs test`,
-      );
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // CI runs as root, where Chromium's sandbox cannot start.
-      args: ['--no-sandbox'],
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  describe.each(ADAPTERS)('HTTP_ADAPTER=%s', (adapter) => {
-    let demo: DemoProcess;
-    let url: string;
+describeNeeding(
+  'the demo API docs in a browser',
+  { needs: 'Chromium', reason: chromiumUnavailableReason() },
+  () => {
+    let browser: Browser;
 
     beforeAll(async () => {
-      demo = startDemo({
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        NODE_ENV: 'production',
-        HTTP_ADAPTER: adapter,
+      browser = await chromium.launch({
+        executablePath: chromiumPath(),
+        headless: true,
+        // CI runs as root, where Chromium's sandbox cannot start.
+        args: ['--no-sandbox'],
       });
-      url = await listeningUrl(demo);
     });
 
     afterAll(async () => {
-      await stopDemo(demo);
+      await browser?.close();
     });
 
-    /** A page in a fresh context: nothing authorized, nothing stored. */
-    async function openDocs(): Promise<Page> {
-      const page = await (await browser.newContext()).newPage();
-      page.setDefaultTimeout(STEP_TIMEOUT);
-      const response = await page.goto(`${url}/docs`);
-      expect(response?.status()).toBe(200);
-      return page;
-    }
+    describe.each(ADAPTERS)('HTTP_ADAPTER=%s', (adapter) => {
+      let demo: DemoProcess;
+      let url: string;
 
-    it('serves the OpenAPI document at /docs-json without a token', async () => {
-      const response = await fetch(`${url}/docs-json`);
-      expect(response.status).toBe(200);
-      const document = (await response.json()) as {
-        paths: Record<string, Record<string, { security?: unknown }>>;
-      };
-      expect(document.paths['/me'].get.security).toEqual([{ bearer: [] }]);
-      expect(document.paths['/auth/login'].post.security).toBeUndefined();
-      expect(document.paths['/health'].get.security).toBeUndefined();
-    });
+      beforeAll(async () => {
+        demo = startDemo({
+          JWT_SECRET: randomBytes(32).toString('base64url'),
+          NODE_ENV: 'production',
+          HTTP_ADAPTER: adapter,
+        });
+        url = await listeningUrl(demo);
+      });
 
-    it('signs in, authorizes with the token and calls GET /me', async () => {
-      const page = await openDocs();
-      try {
-        const login = await execute(page, LOGIN, async (operation) => {
-          await operation
-            .locator('textarea.body-param__text')
-            .fill(
-              JSON.stringify({ username: 'alice', password: 'alice-password' }),
+      afterAll(async () => {
+        await stopDemo(demo);
+      });
+
+      /** A page in a fresh context: nothing authorized, nothing stored. */
+      async function openDocs(): Promise<Page> {
+        const page = await (await browser.newContext()).newPage();
+        page.setDefaultTimeout(STEP_TIMEOUT);
+        const response = await page.goto(`${url}/docs`);
+        expect(response?.status()).toBe(200);
+        return page;
+      }
+
+      it('serves the OpenAPI document at /docs-json without a token', async () => {
+        const response = await fetch(`${url}/docs-json`);
+        expect(response.status).toBe(200);
+        const document = (await response.json()) as {
+          paths: Record<string, Record<string, { security?: unknown }>>;
+        };
+        expect(document.paths['/me'].get.security).toEqual([{ bearer: [] }]);
+        expect(document.paths['/auth/login'].post.security).toBeUndefined();
+        expect(document.paths['/health'].get.security).toBeUndefined();
+      });
+
+      it('signs in, authorizes with the token and calls GET /me', async () => {
+        const page = await openDocs();
+        try {
+          const login = await execute(page, LOGIN, async (operation) => {
+            await operation.locator('textarea.body-param__text').fill(
+              JSON.stringify({
+                username: 'alice',
+                password: 'alice-password',
+              }),
             );
-        });
-        expect(login.status).toBe('200');
-        const token = (JSON.parse(login.body) as { access_token?: unknown })
-          .access_token;
-        if (typeof token !== 'string') {
-          throw new Error(
-            `POST /auth/login answered without a token: ${login.body}`,
-          );
+          });
+          expect(login.status).toBe('200');
+          const token = (JSON.parse(login.body) as { access_token?: unknown })
+            .access_token;
+          if (typeof token !== 'string') {
+            throw new Error(
+              `POST /auth/login answered without a token: ${login.body}`,
+            );
+          }
+
+          await page.locator('.auth-wrapper .authorize').click();
+          const dialog = page.locator('.modal-ux');
+          await dialog.locator('input').fill(token);
+          await dialog.locator('.auth-btn-wrapper .authorize').click();
+          await dialog.locator('.auth-btn-wrapper .btn-done').click();
+          await dialog.waitFor({ state: 'detached' });
+
+          const me = await execute(page, ME);
+          expect(me.status).toBe('200');
+          expect(JSON.parse(me.body)).toEqual({ userId: 1 });
+        } finally {
+          await page.context().close();
         }
+      });
 
-        await page.locator('.auth-wrapper .authorize').click();
-        const dialog = page.locator('.modal-ux');
-        await dialog.locator('input').fill(token);
-        await dialog.locator('.auth-btn-wrapper .authorize').click();
-        await dialog.locator('.auth-btn-wrapper .btn-done').click();
-        await dialog.waitFor({ state: 'detached' });
-
-        const me = await execute(page, ME);
-        expect(me.status).toBe('200');
-        expect(JSON.parse(me.body)).toEqual({ userId: 1 });
-      } finally {
-        await page.context().close();
-      }
+      it('gets 401 from GET /me without authorizing', async () => {
+        const page = await openDocs();
+        try {
+          const me = await execute(page, ME);
+          expect(me.status).toBe('401');
+          expect(JSON.parse(me.body)).toMatchObject({
+            message: 'Could not validate credentials',
+          });
+        } finally {
+          await page.context().close();
+        }
+      });
     });
-
-    it('gets 401 from GET /me without authorizing', async () => {
-      const page = await openDocs();
-      try {
-        const me = await execute(page, ME);
-        expect(me.status).toBe('401');
-        expect(JSON.parse(me.body)).toMatchObject({
-          message: 'Could not validate credentials',
-        });
-      } finally {
-        await page.context().close();
-      }
-    });
-  });
-});
+  },
+);
