@@ -30,7 +30,9 @@ export function describeNeeding(
       });
     });
   } else {
-    console.warn(`SKIPPED: ${name}: ${reason}.`);
+    // Not console.warn: Jest does not print the console of a test file whose
+    // tests are all skipped.
+    process.stderr.write(`\nSKIPPED: ${name}: ${reason}.\n\n`);
     describe.skip(`${name} (skipped: ${reason})`, () => {
       it(`runs with ${needs}`, () => undefined);
     });
