@@ -22,6 +22,13 @@ import {
 } from './support/redis.js';
 import { findSeedPython, Seed } from './support/seed.js';
 
+/** The demo's answer to a login body that is not JSON. */
+const UNSUPPORTED_MEDIA_TYPE_BODY = {
+  statusCode: 415,
+  message: 'Body must be JSON: Content-Type: application/json',
+  error: 'Unsupported Media Type',
+};
+
 /** An IPv4 address of this machine other than the loopback, if it has one. */
 const outsideAddress = Object.values(networkInterfaces())
   .flat()
@@ -199,6 +206,51 @@ describe('the built demo process', () => {
           message: expect.stringMatching(/^Body must be JSON/),
         });
         expect(text).not.toMatch(/hunter2|bad/);
+      }
+    });
+
+    it('answers 415 to a login body of any type but JSON, whatever it holds', async () => {
+      const credentials = JSON.stringify({
+        username: 'alice',
+        password: 'alice-password',
+      });
+      const notJson: ReadonlyArray<[string | undefined, string | undefined]> = [
+        [
+          'application/x-www-form-urlencoded',
+          'username=alice&password=alice-password',
+        ],
+        ['text/plain', credentials],
+        ['multipart/form-data; boundary=x', credentials],
+        ['application/jsonx', credentials],
+        [undefined, credentials],
+        [undefined, undefined],
+      ];
+      for (const [type, body] of notJson) {
+        const response = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: type === undefined ? {} : { 'Content-Type': type },
+          // Bytes, to which fetch adds no Content-Type of its own.
+          body: body === undefined ? undefined : new TextEncoder().encode(body),
+        });
+        expect({
+          type,
+          status: response.status,
+          body: await response.json(),
+        }).toEqual({ type, status: 415, body: UNSUPPORTED_MEDIA_TYPE_BODY });
+      }
+      for (const type of [
+        'application/json; charset=utf-8',
+        'Application/JSON',
+      ]) {
+        const response = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': type },
+          body: credentials,
+        });
+        expect({ type, status: response.status }).toEqual({
+          type,
+          status: 200,
+        });
       }
     });
 

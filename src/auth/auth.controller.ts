@@ -3,10 +3,12 @@ import {
   Body,
   Controller,
   Header,
+  Headers,
   HttpCode,
   Post,
   Req,
   Res,
+  UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -15,6 +17,7 @@ import {
   ApiOkResponse,
   ApiServiceUnavailableResponse,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import {
   BearerChallengeService,
@@ -86,10 +89,19 @@ export class AuthController {
   })
   @ApiBadRequestResponse({ description: 'The body is not the credentials.' })
   @ApiUnauthorizedResponse({ description: 'Wrong username or password.' })
+  @ApiUnsupportedMediaTypeResponse({
+    description: 'The body is not `application/json`.',
+  })
   async login(
+    @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<TokenResponse> {
+    if (!isJson(contentType)) {
+      throw new UnsupportedMediaTypeException(
+        'Body must be JSON: Content-Type: application/json',
+      );
+    }
     const { username, password } = readCredentials(body);
     const userId = await this.users.verifyCredentials(username, password);
     if (userId === undefined)
@@ -118,6 +130,14 @@ export class AuthController {
       throw error;
     }
   }
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+function isJson(contentType: string | undefined): boolean {
+  return (
+    contentType !== undefined &&
+    /^application\/json[\t ]*(?:;|$)/i.test(contentType.trimStart())
+  );
 }
 
 function readCredentials(body: unknown): {
