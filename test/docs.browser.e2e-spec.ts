@@ -124,7 +124,9 @@ describe('the demo API docs in a browser', () => {
         '400',
         '401',
         '415',
+        '429',
       ]);
+      expect(login.responses['429'].headers).toHaveProperty('Retry-After');
       expect(document.paths['/health'].get.security).toBeUndefined();
     });
 

@@ -9,6 +9,7 @@ import {
   Req,
   Res,
   UnsupportedMediaTypeException,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -16,6 +17,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
@@ -28,6 +30,7 @@ import {
   type TokenResponse,
 } from '../jwt-auth/index.js';
 import { UsersService } from '../users/users.service.js';
+import { LoginLimitGuard } from './login-limit.guard.js';
 
 /** Longest username or password the demo reads, in characters. */
 const MAX_CREDENTIAL_LENGTH = 1024;
@@ -78,6 +81,7 @@ export class AuthController {
 
   /** Exchanges a username and password for an access token (RFC 6749 5.1). */
   @Public()
+  @UseGuards(LoginLimitGuard)
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -91,6 +95,16 @@ export class AuthController {
   @ApiUnauthorizedResponse({ description: 'Wrong username or password.' })
   @ApiUnsupportedMediaTypeResponse({
     description: 'The body is not `application/json`.',
+  })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many attempts from this client, or for this username, in the window; retry after `Retry-After`.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before the next attempt.',
+        schema: { type: 'integer' },
+      },
+    },
   })
   async login(
     @Headers('content-type') contentType: string | undefined,
