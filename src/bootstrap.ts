@@ -86,7 +86,8 @@ function everyInterface(): string {
  *   coding or media type the demo does not read, as no body at all, where
  *   Express and Fastify answer a 400 or 415 before any guard (quoting the
  *   body, for bad JSON): a guarded route then answers with its 401, and
- *   login with its own 400, which quotes nothing.
+ *   login with its own 400, which quotes nothing (its 415, for a media
+ *   type other than JSON).
  *
  * A body over the size limit is still refused (413) before it is read.
  */

@@ -74,3 +74,42 @@ export function demoRevocation(
   const url = config.get<string>('REDIS_URL');
   return url === undefined || url === '' ? undefined : { redis: { url } };
 }
+
+/** The limits on login attempts, each counted over one window. */
+export interface DemoLoginLimits {
+  /** Attempts from one client address (an IPv6 one by its /64). @default 60 */
+  readonly perIp: number;
+  /** Attempts for one username, from anywhere. @default 20 */
+  readonly perUsername: number;
+  /** The window, in seconds. @default 60 */
+  readonly windowSeconds: number;
+}
+
+/**
+ * `LOGIN_LIMIT_PER_IP`, `LOGIN_LIMIT_PER_USERNAME` and `LOGIN_LIMIT_WINDOW`
+ * (seconds): how many login attempts each client address and each username
+ * may make in one window.
+ */
+export function demoLoginLimits(config: ConfigService): DemoLoginLimits {
+  return {
+    perIp: positiveWholeNumber(config, 'LOGIN_LIMIT_PER_IP', 60),
+    perUsername: positiveWholeNumber(config, 'LOGIN_LIMIT_PER_USERNAME', 20),
+    windowSeconds: positiveWholeNumber(config, 'LOGIN_LIMIT_WINDOW', 60),
+  };
+}
+
+function positiveWholeNumber(
+  config: ConfigService,
+  variable: string,
+  fallback: number,
+): number {
+  const value = config.get<string>(variable);
+  if (value === undefined || value === '') return fallback;
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) {
+    throw new DemoConfigError(
+      variable,
+      `${variable} must be a whole number from 1 to 999999999`,
+    );
+  }
+  return Number(value);
+}

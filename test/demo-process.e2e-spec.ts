@@ -27,6 +27,13 @@ import {
   seedPythonMissingReason,
 } from './support/seed.js';
 
+/** The demo's answer to a login body that is not JSON. */
+const UNSUPPORTED_MEDIA_TYPE_BODY = {
+  statusCode: 415,
+  message: 'Body must be JSON: Content-Type: application/json',
+  error: 'Unsupported Media Type',
+};
+
 /** An IPv4 address of this machine other than the loopback, if it has one. */
 const outsideAddress = Object.values(networkInterfaces())
   .flat()
@@ -81,6 +88,9 @@ describe('the built demo process', () => {
         JWT_SECRET: secret,
         NODE_ENV: 'production',
         HTTP_ADAPTER: adapter,
+        // Far above the logins these tests make from one address; the
+        // limit per username stays at its default, which one test reaches.
+        LOGIN_LIMIT_PER_IP: '1000',
       });
       url = await listeningUrl(demo);
     });
@@ -205,6 +215,79 @@ describe('the built demo process', () => {
         });
         expect(text).not.toMatch(/hunter2|bad/);
       }
+    });
+
+    it('answers 415 to a login body of any type but JSON, whatever it holds', async () => {
+      const credentials = JSON.stringify({
+        username: 'alice',
+        password: 'alice-password',
+      });
+      const notJson: ReadonlyArray<[string | undefined, string | undefined]> = [
+        [
+          'application/x-www-form-urlencoded',
+          'username=alice&password=alice-password',
+        ],
+        ['text/plain', credentials],
+        ['multipart/form-data; boundary=x', credentials],
+        ['application/jsonx', credentials],
+        [undefined, credentials],
+        [undefined, undefined],
+      ];
+      for (const [type, body] of notJson) {
+        const response = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: type === undefined ? {} : { 'Content-Type': type },
+          // Bytes, to which fetch adds no Content-Type of its own.
+          body: body === undefined ? undefined : new TextEncoder().encode(body),
+        });
+        expect({
+          type,
+          status: response.status,
+          body: await response.json(),
+        }).toEqual({ type, status: 415, body: UNSUPPORTED_MEDIA_TYPE_BODY });
+      }
+      for (const type of [
+        'application/json; charset=utf-8',
+        'Application/JSON',
+      ]) {
+        const response = await fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': type },
+          body: credentials,
+        });
+        expect({ type, status: response.status }).toEqual({
+          type,
+          status: 200,
+        });
+      }
+    });
+
+    it('refuses the 21st attempt for one username in a minute with a 429 and Retry-After, and no other username', async () => {
+      const attempt = (username: string, password: string) =>
+        fetch(`${url}/auth/login`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        });
+      for (let attempts = 1; attempts <= 20; attempts++) {
+        const response = await attempt('mallory', `guess-${attempts}`);
+        expect({ attempts, status: response.status }).toEqual({
+          attempts,
+          status: 401,
+        });
+      }
+      const refused = await attempt('mallory', 'guess-21');
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toEqual({
+        statusCode: 429,
+        message: 'Too many login attempts',
+        error: 'Too Many Requests',
+      });
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(Number.isInteger(retryAfter)).toBe(true);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect((await attempt('alice', 'alice-password')).status).toBe(200);
     });
 
     it('refuses a body over 100 KiB with a 413, and takes one just under', async () => {
@@ -413,6 +496,14 @@ describe('the built demo process', () => {
     await stopDemo(demo);
     expect(demo.output()).toMatch(
       /WARN.*JWT_SECRET is not set: using an ephemeral random secret/,
+    );
+  });
+
+  it('refuses a LOGIN_LIMIT_WINDOW that is not a whole number of seconds, naming it', async () => {
+    const demo = startDemo({ LOGIN_LIMIT_WINDOW: '1m' });
+    expect(await exitOf(demo)).not.toBe(0);
+    expect(demo.output()).toMatch(
+      /Cannot start: LOGIN_LIMIT_WINDOW must be a whole number from 1 to 999999999/,
     );
   });
 

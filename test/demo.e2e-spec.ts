@@ -8,6 +8,7 @@ import {
 } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { Response } from 'supertest';
 import { randomBytes } from 'node:crypto';
 import { AppModule } from '../src/app.module.js';
 import { DemoConfigError } from '../src/demo.config.js';
@@ -15,9 +16,22 @@ import { JwtAuthOptionsError } from '../src/jwt-auth/index.js';
 import { ADAPTERS, expectRefusal, http, startApp } from './support/app.js';
 import { forgeToken, nowSeconds } from './support/jws.js';
 
+/** The body of the 429 for a login over a limit. */
+const TOO_MANY_REQUESTS_BODY = {
+  statusCode: 429,
+  message: 'Too many login attempts',
+  error: 'Too Many Requests',
+};
+
 const secret = randomBytes(32).toString('base64url');
 const realm = 'nest-jwt-auth-demo';
-const ENV_KEYS = ['JWT_SECRET', 'NODE_ENV'] as const;
+const ENV_KEYS = [
+  'JWT_SECRET',
+  'NODE_ENV',
+  'LOGIN_LIMIT_PER_IP',
+  'LOGIN_LIMIT_PER_USERNAME',
+  'LOGIN_LIMIT_WINDOW',
+] as const;
 const savedEnv = Object.fromEntries(
   ENV_KEYS.map((key) => [key, process.env[key]]),
 );
@@ -37,7 +51,13 @@ describe.each(ADAPTERS)('the demo app (%s)', (adapter) => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    setEnv({ JWT_SECRET: secret, NODE_ENV: 'test' });
+    // Limits far above the logins these tests make; their own suite tests them.
+    setEnv({
+      JWT_SECRET: secret,
+      NODE_ENV: 'test',
+      LOGIN_LIMIT_PER_IP: '1000',
+      LOGIN_LIMIT_PER_USERNAME: '1000',
+    });
     app = await startApp({ imports: [AppModule] }, adapter);
   });
 
@@ -151,6 +171,79 @@ describe.each(ADAPTERS)('the demo app (%s)', (adapter) => {
   });
 });
 
+describe.each(ADAPTERS)("the demo's login limits (%s)", (adapter) => {
+  const window = 30;
+  let started: INestApplication | undefined;
+
+  afterEach(async () => {
+    await started?.close();
+    started = undefined;
+  });
+
+  /** The demo with these limits per address and per username, in a 30 s window. */
+  async function start(
+    perIp: number,
+    perUsername: number,
+  ): Promise<INestApplication> {
+    setEnv({
+      JWT_SECRET: secret,
+      NODE_ENV: 'test',
+      LOGIN_LIMIT_PER_IP: String(perIp),
+      LOGIN_LIMIT_PER_USERNAME: String(perUsername),
+      LOGIN_LIMIT_WINDOW: String(window),
+    });
+    started = await startApp({ imports: [AppModule] }, adapter);
+    return started;
+  }
+
+  const login = (
+    app: INestApplication,
+    username: string,
+    password = `${username}-password`,
+  ) => http(app).post('/auth/login').send({ username, password });
+
+  function expectTooManyRequests(response: Response): void {
+    expect({
+      status: response.status,
+      body: response.body as unknown,
+    }).toEqual({ status: 429, body: TOO_MANY_REQUESTS_BODY });
+    const retryAfter = response.headers['retry-after'];
+    expect(retryAfter).toMatch(/^[0-9]+$/);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(window);
+  }
+
+  it('refuses the attempt after LOGIN_LIMIT_PER_IP from one address, and limits nothing but login', async () => {
+    const app = await start(3, 100);
+    const alice = await login(app, 'alice');
+    expect(alice.status).toBe(200);
+    expect((await login(app, 'bob', 'alice-password')).status).toBe(401);
+    expect((await login(app, 'carol', '')).status).toBe(400);
+    expectTooManyRequests(await login(app, 'dave'));
+    expectTooManyRequests(await login(app, 'alice'));
+
+    const { access_token: token } = alice.body as { access_token: string };
+    const auth = { Authorization: `Bearer ${token}` };
+    for (let request = 0; request < 5; request++) {
+      expect((await http(app).get('/health')).status).toBe(200);
+      expect((await http(app).get('/me').set(auth)).status).toBe(200);
+    }
+    expect((await http(app).post('/auth/logout').set(auth)).status).toBe(204);
+  });
+
+  it('refuses a username after LOGIN_LIMIT_PER_USERNAME attempts; another passes it but counts for the address', async () => {
+    const app = await start(4, 2);
+    expect((await login(app, 'alice', 'wrong')).status).toBe(401);
+    expect((await login(app, 'alice', 'wrong')).status).toBe(401);
+    // alice's third, this address's third: over her limit alone.
+    expectTooManyRequests(await login(app, 'alice'));
+    // bob has a count of his own, and makes this address's fourth.
+    expect((await login(app, 'bob')).status).toBe(200);
+    // carol's first attempt, this address's fifth: over its limit.
+    expectTooManyRequests(await login(app, 'carol'));
+  });
+});
+
 describe('the demo at startup', () => {
   let app: INestApplication | undefined;
 
@@ -180,6 +273,21 @@ describe('the demo at startup', () => {
     const fault = await startupFault();
     expect(fault).toBeInstanceOf(JwtAuthOptionsError);
     expect((fault as JwtAuthOptionsError).option).toBe('secret');
+  });
+
+  it.each([
+    ['LOGIN_LIMIT_PER_IP', '0'],
+    ['LOGIN_LIMIT_PER_USERNAME', 'twenty'],
+    ['LOGIN_LIMIT_WINDOW', '1.5'],
+    ['LOGIN_LIMIT_WINDOW', '-60'],
+  ] as const)('refuses %s=%s, naming it', async (variable, value) => {
+    setEnv({ JWT_SECRET: secret, NODE_ENV: 'test', [variable]: value });
+    const fault = await startupFault();
+    expect(fault).toBeInstanceOf(DemoConfigError);
+    expect((fault as DemoConfigError).variable).toBe(variable);
+    expect((fault as Error).message).toBe(
+      `${variable} must be a whole number from 1 to 999999999`,
+    );
   });
 
   it('outside production, starts with an ephemeral secret', async () => {

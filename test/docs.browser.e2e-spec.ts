@@ -98,10 +98,28 @@ describeNeeding(
         const response = await fetch(`${url}/docs-json`);
         expect(response.status).toBe(200);
         const document = (await response.json()) as {
-          paths: Record<string, Record<string, { security?: unknown }>>;
+          paths: Record<
+            string,
+            Record<
+              string,
+              {
+                security?: unknown;
+                responses: Record<string, { headers?: object }>;
+              }
+            >
+          >;
         };
         expect(document.paths['/me'].get.security).toEqual([{ bearer: [] }]);
-        expect(document.paths['/auth/login'].post.security).toBeUndefined();
+        const login = document.paths['/auth/login'].post;
+        expect(login.security).toBeUndefined();
+        expect(Object.keys(login.responses)).toEqual([
+          '200',
+          '400',
+          '401',
+          '415',
+          '429',
+        ]);
+        expect(login.responses['429'].headers).toHaveProperty('Retry-After');
         expect(document.paths['/health'].get.security).toBeUndefined();
       });
 

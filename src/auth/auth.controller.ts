@@ -3,10 +3,13 @@ import {
   Body,
   Controller,
   Header,
+  Headers,
   HttpCode,
   Post,
   Req,
   Res,
+  UnsupportedMediaTypeException,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -14,7 +17,9 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import {
   BearerChallengeService,
@@ -25,6 +30,7 @@ import {
   type TokenResponse,
 } from '../jwt-auth/index.js';
 import { UsersService } from '../users/users.service.js';
+import { LoginLimitGuard } from './login-limit.guard.js';
 
 /** Longest username or password the demo reads, in characters. */
 const MAX_CREDENTIAL_LENGTH = 1024;
@@ -75,6 +81,7 @@ export class AuthController {
 
   /** Exchanges a username and password for an access token (RFC 6749 5.1). */
   @Public()
+  @UseGuards(LoginLimitGuard)
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -86,10 +93,29 @@ export class AuthController {
   })
   @ApiBadRequestResponse({ description: 'The body is not the credentials.' })
   @ApiUnauthorizedResponse({ description: 'Wrong username or password.' })
+  @ApiUnsupportedMediaTypeResponse({
+    description: 'The body is not `application/json`.',
+  })
+  @ApiTooManyRequestsResponse({
+    description:
+      'Too many attempts from this client, or for this username, in the window; retry after `Retry-After`.',
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before the next attempt.',
+        schema: { type: 'integer' },
+      },
+    },
+  })
   async login(
+    @Headers('content-type') contentType: string | undefined,
     @Body() body: unknown,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<TokenResponse> {
+    if (!isJson(contentType)) {
+      throw new UnsupportedMediaTypeException(
+        'Body must be JSON: Content-Type: application/json',
+      );
+    }
     const { username, password } = readCredentials(body);
     const userId = await this.users.verifyCredentials(username, password);
     if (userId === undefined)
@@ -118,6 +144,14 @@ export class AuthController {
       throw error;
     }
   }
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+function isJson(contentType: string | undefined): boolean {
+  return (
+    contentType !== undefined &&
+    /^application\/json[\t ]*(?:;|$)/i.test(contentType.trimStart())
+  );
 }
 
 function readCredentials(body: unknown): {
