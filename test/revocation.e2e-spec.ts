@@ -143,7 +143,7 @@ describe.each(ADAPTERS)(
     it('refuses a token once logged out, even one already verified and cached', async () => {
       const token = await tokens.sign({ sub: 5 });
       const other = await tokens.sign({ sub: 5 });
-      // Twice: the cache keeps a token from its second sighting on.
+      // Twice: the second request is served from the verified-token cache.
       for (let sighting = 0; sighting < 2; sighting++) {
         expect((await http(app).get('/me').set(bearer(token))).status).toBe(
           200,
