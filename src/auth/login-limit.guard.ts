@@ -6,6 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { demoLoginLimits, type DemoLoginLimits } from '../demo.config.js';
@@ -24,15 +25,6 @@ interface AttemptWindow {
   readonly endsAt: number;
 }
 
-/** A response to set a header on: Node's (Express's is one), or Fastify's reply. */
-type HeaderTarget =
-  | { readonly setHeader: (name: string, value: string) => unknown }
-  | {
-      readonly raw: {
-        readonly setHeader: (name: string, value: string) => unknown;
-      };
-    };
-
 /**
  * Counts login attempts per client network (`clientNetwork()`) and per
  * username asked for, each in fixed windows (`demoLoginLimits()`). An
@@ -48,7 +40,10 @@ export class LoginLimitGuard implements CanActivate {
     max: MAX_COUNTED,
   });
 
-  constructor(config: ConfigService) {
+  constructor(
+    config: ConfigService,
+    private readonly adapter: HttpAdapterHost,
+  ) {
     this.limits = demoLoginLimits(config);
   }
 
@@ -66,7 +61,11 @@ export class LoginLimitGuard implements CanActivate {
             this.limits.perUsername,
           ));
     if (wait === undefined) return true;
-    setHeader(http.getResponse(), 'Retry-After', String(wait));
+    this.adapter.httpAdapter.setHeader(
+      http.getResponse(),
+      'Retry-After',
+      String(wait),
+    );
     throw new HttpException(
       {
         statusCode: HttpStatus.TOO_MANY_REQUESTS,
@@ -102,10 +101,4 @@ function usernameIn(body: unknown): string | undefined {
       ? (body as Record<string, unknown>).username
       : undefined;
   return typeof username === 'string' ? username : undefined;
-}
-
-function setHeader(response: unknown, name: string, value: string): void {
-  const target = response as HeaderTarget;
-  if ('raw' in target) target.raw.setHeader(name, value);
-  else target.setHeader(name, value);
 }
