@@ -32,7 +32,6 @@ export type {
 export { JwtAuthGuard } from './jwt-auth.guard.js';
 export { JwtAuthModule } from './jwt-auth.module.js';
 export { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
-export type { JwtAuthenticateOptions } from './jwt.strategy.js';
 export {
   IS_OPTIONAL_AUTH_KEY,
   OptionalAuth,

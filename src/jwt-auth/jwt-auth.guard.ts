@@ -8,11 +8,7 @@ import {
   type RequestWithHeaders,
 } from './bearer-token.extractor.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import {
-  JWT_AUTH_STRATEGY,
-  JwtStrategy,
-  type JwtAuthenticateOptions,
-} from './jwt.strategy.js';
+import { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
 import { ANONYMOUS, type GuardedRequest } from './optional-user.decorator.js';
 import { RouteAccessReader, type RouteAccess } from './route-access.js';
 import { grantsScopes } from './scope.js';
@@ -99,15 +95,6 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
     return user;
   }
 
-  /** Passes the guard's own strategy and response to Passport. */
-  override getAuthenticateOptions(
-    context: ExecutionContext,
-  ): JwtAuthenticateOptions {
-    return {
-      jwtAuth: { strategy: this.strategy, response: this.responseOf(context) },
-    };
-  }
-
   /** Who may call the route: `@Public()`, `@OptionalAuth()` and `@RequireScopes()`. */
   protected getRouteAccess(context: ExecutionContext): RouteAccess {
     return this.routes.read(context.getHandler(), context.getClass());
@@ -135,6 +122,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
       }
       if (remembered !== undefined) return remembered;
     }
+    this.strategy.claim(request, this.responseOf(context));
     await super.canActivate(context);
     const user = request.user;
     if (token !== null && user !== undefined) {

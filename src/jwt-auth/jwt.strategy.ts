@@ -12,21 +12,18 @@ import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
-import { responseOf } from './response-link.middleware.js';
+import { linkResponse, responseOf } from './response-link.middleware.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { invalidTokenFrom, TokenVerifier } from './token.verifier.js';
 
 /** The name `JwtStrategy` is registered under with Passport. */
 export const JWT_AUTH_STRATEGY = 'jwt-auth';
 
-/** What `JwtAuthGuard` passes to `JwtStrategy.authenticate()` through Passport. */
-export interface JwtAuthenticateOptions {
-  readonly jwtAuth?: {
-    /** The strategy of the guard's own module. */
-    readonly strategy: JwtStrategy;
-    /** The platform response, for the refusal's headers. */
-    readonly response: unknown;
-  };
+/** Where `claim()` leaves the strategy that is to authenticate a request. */
+const CLAIMED_BY = Symbol('jwt-auth:claimed-by');
+
+interface ClaimableRequest extends RequestWithHeaders {
+  [CLAIMED_BY]?: JwtStrategy;
 }
 
 /** The actions Passport gives a strategy for one request. */
@@ -87,25 +84,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
    * Called by Passport for each request it authenticates, on an object of
    * its own that holds the request's actions (`success`, `fail`, ...).
    */
-  override authenticate(
-    request: RequestWithHeaders,
-    options?: JwtAuthenticateOptions,
-  ): void {
-    const own = options?.jwtAuth;
-    if (own !== undefined && Object.getPrototypeOf(this) !== own.strategy) {
+  override authenticate(request: ClaimableRequest, options?: object): void {
+    const own = request[CLAIMED_BY];
+    if (own !== undefined && Object.getPrototypeOf(this) !== own) {
       // Passport found another module's strategy under the shared name.
       // Its actions are closures over the request, not methods.
       const actions = Object.fromEntries(
         PASSPORT_ACTIONS.map((action) => [action, Reflect.get(this, action)]),
       );
-      const bound = Object.assign(
-        Object.create(own.strategy) as JwtStrategy,
-        actions,
-      );
+      const bound = Object.assign(Object.create(own) as JwtStrategy, actions);
       bound.authenticate(request, options);
       return;
     }
-    const response = own?.response ?? responseOf(request);
+    const response = responseOf(request);
     const error = this.error.bind(this);
     // passport-jwt fails a request with our pre-check's refusal, with
     // jsonwebtoken's, or, when it finds no token, with an Error of its own.
@@ -120,6 +111,18 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
     this.error = (cause: Error) =>
       error(this.challenge.answer(response, cause));
     this.authenticateRequest(request, options);
+  }
+
+  /**
+   * Has this strategy authenticate the request when Passport is next asked
+   * to, whichever module's strategy Passport holds under the shared name,
+   * and links the response for its refusals. `JwtAuthGuard` calls it.
+   * (On the request rather than in Passport's options: a guard that returns
+   * options from `getAuthenticateOptions()` costs every request more.)
+   */
+  claim(request: object, response: unknown): void {
+    (request as ClaimableRequest)[CLAIMED_BY] = this;
+    linkResponse(request, response);
   }
 
   /**
@@ -167,7 +170,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
    */
   protected authenticateRequest(
     request: RequestWithHeaders,
-    options?: JwtAuthenticateOptions,
+    options?: object,
   ): void {
     super.authenticate(request as never, options);
   }

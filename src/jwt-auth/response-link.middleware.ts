@@ -21,13 +21,21 @@ interface LinkedRequest {
 @Injectable()
 export class ResponseLinkMiddleware implements NestMiddleware {
   use(request: LinkedRequest, response: unknown, next: () => void): void {
-    request[RESPONSE] = response;
+    linkResponse(request, response);
     next();
   }
 }
 
-/** The response of a request that `ResponseLinkMiddleware` saw, or Express's. */
+/** Links a request to its response, for `responseOf()`. */
+export function linkResponse(request: object, response: unknown): void {
+  (request as LinkedRequest)[RESPONSE] = response;
+}
+
+/**
+ * The response linked to a request, else Express's, else the one
+ * `ResponseLinkMiddleware` linked to Node's request under Fastify's.
+ */
 export function responseOf(request: object): unknown {
   const linked = request as LinkedRequest;
-  return linked.res ?? (linked.raw ?? linked)[RESPONSE];
+  return linked[RESPONSE] ?? linked.res ?? linked.raw?.[RESPONSE];
 }
