@@ -45,13 +45,28 @@ describe('TokenVerifier cache', () => {
     return tokens.verify(text);
   };
 
-  it('keeps a token once it passed', () => {
+  it('keeps a token from its second sighting on', () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ jti: 'a' });
     const first = tokens.verify(text);
-    expect(tokens.verify(text)).toBe(first);
-    expect(tokens.cached(text)).toBe(first);
+    expect(tokens.cached(text)).toBeUndefined();
+    const second = tokens.verify(text);
+    expect(second).not.toBe(first);
+    expect(tokens.verify(text)).toBe(second);
+    expect(tokens.cached(text)).toBe(second);
+  });
+
+  it('keeps no token sighted once, however many others pass', () => {
+    at(NOW);
+    const tokens = verifier({ tokenCacheSize: 4 });
+    const texts = Array.from({ length: 64 }, (_, jti) =>
+      token({ jti: `${jti}` }),
+    );
+    for (const text of texts) tokens.verify(text);
+    expect(texts.filter((text) => tokens.cached(text) !== undefined)).toEqual(
+      [],
+    );
   });
 
   it('keeps no refused token', () => {

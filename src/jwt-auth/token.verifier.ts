@@ -6,7 +6,6 @@ import {
   TokenExpiredError,
   type JwtVerifyOptions,
 } from '@nestjs/jwt';
-import { LRUCache } from 'lru-cache';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
@@ -17,6 +16,7 @@ import {
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
 import { parseUserId } from './user-id.js';
+import { VerifiedTokenCache } from './verified-token.cache.js';
 
 /**
  * A compact JWS: three non-empty base64url segments (RFC 7515 3.1, 7.1),
@@ -48,8 +48,9 @@ const KNOWN_HEADERS_LIMIT = 16;
  *    `nbf` and `iat` not in the future, `exp` required and not past, the
  *    remaining life within `expiresIn`, and `sub` as a user id.
  *
- * Tokens that passed are remembered (`tokenCacheSize`, never past their
- * `exp`): presented again, only their times are checked against the clock.
+ * Tokens that passed are remembered from their second sighting on
+ * (`tokenCacheSize`, never past their `exp`): presented again, only their
+ * times are checked against the clock.
  */
 @Injectable()
 export class TokenVerifier {
@@ -61,7 +62,7 @@ export class TokenVerifier {
 
   /** Header segments of tokens that passed every check; bounded. */
   private readonly knownHeaders = new Set<string>();
-  private readonly verified: LRUCache<string, AuthenticatedUser> | undefined;
+  private readonly verified: VerifiedTokenCache | undefined;
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
@@ -79,12 +80,7 @@ export class TokenVerifier {
     this.verified =
       options.tokenCacheSize === 0
         ? undefined
-        : // Bounded by a size of one per entry rather than by max, which
-          // would allocate room for every entry up front.
-          new LRUCache({
-            maxSize: options.tokenCacheSize,
-            sizeCalculation: () => 1,
-          });
+        : new VerifiedTokenCache(options.tokenCacheSize);
   }
 
   /**
@@ -126,15 +122,16 @@ export class TokenVerifier {
     return user;
   }
 
-  /** Remembers a token that passed every check, until its `exp` at most. */
+  /**
+   * Remembers a token that passed every check, from its second sighting on
+   * and until its `exp` at most, and its header.
+   */
   remember(token: string, user: AuthenticatedUser): void {
-    if (this.verified === undefined) return;
-    const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
-    if (left > 0) this.verified.set(token, user, { ttl: left * 1000 });
-    const header = token.slice(0, token.indexOf('.'));
     if (this.knownHeaders.size < KNOWN_HEADERS_LIMIT) {
-      this.knownHeaders.add(header);
+      this.knownHeaders.add(token.slice(0, token.indexOf('.')));
     }
+    const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
+    if (left > 0) this.verified?.offer(token, user, left * 1000);
   }
 
   /**

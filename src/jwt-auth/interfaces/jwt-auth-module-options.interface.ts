@@ -69,10 +69,12 @@ export interface JwtAuthModuleOptions {
   /**
    * How many verified tokens to remember, keyed by their exact text, so that
    * a token presented again to `JwtAuthGuard` skips Passport and
-   * jsonwebtoken (its revocation is still checked on every request). An
-   * entry lives until the token's `exp` at most, and `exp`, `nbf` and `iat`
-   * are checked against the clock on every hit. The least recently used
-   * entry makes room for a new one. `0` turns the cache off.
+   * jsonwebtoken (its revocation is still checked on every request). A
+   * token is remembered from its second verification on, so that tokens
+   * used once neither take entries nor push out the ones in use. An entry
+   * lives until the token's `exp` at most, and `exp`, `nbf` and `iat` are
+   * checked against the clock on every hit. The least recently used entry
+   * makes room for a new one. `0` turns the cache off.
    *
    * @default 10000
    */
