@@ -1,8 +1,5 @@
-import {
-  Module,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
+import { Module, Optional, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { BearerChallengeService } from './bearer-challenge.service.js';
@@ -18,7 +15,7 @@ import {
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { ResponseLinkMiddleware } from './response-link.middleware.js';
+import { linkResponse } from './response-link.js';
 import { createRevocationStore } from './revocation/revocation-store.factory.js';
 import {
   REVOCATION_STORE,
@@ -65,9 +62,35 @@ import { TokenVerifier } from './token.verifier.js';
 })
 export class JwtAuthModule
   extends ConfigurableModuleClass
-  implements NestModule
+  implements OnModuleInit
 {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ResponseLinkMiddleware).forRoutes('{*splat}');
+  constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {
+    super();
   }
+
+  /**
+   * Links each request to its response on Fastify, for the refusals of a
+   * plain `AuthGuard(JWT_AUTH_STRATEGY)`, with a request hook: cheaper for
+   * every request than Nest middleware, which Fastify runs through
+   * @fastify/middie. (Express links them itself, and `JwtAuthGuard` links
+   * its own requests on any platform.)
+   */
+  onModuleInit(): void {
+    const adapter = this.adapterHost?.httpAdapter;
+    if (adapter?.getType() !== 'fastify') return;
+    adapter
+      .getInstance<FastifyHooks>()
+      .addHook('onRequest', (request, reply, done) => {
+        linkResponse(request, reply);
+        done();
+      });
+  }
+}
+
+/** The part of a Fastify instance the module uses. */
+interface FastifyHooks {
+  addHook(
+    name: 'onRequest',
+    hook: (request: object, reply: unknown, done: () => void) => void,
+  ): unknown;
 }

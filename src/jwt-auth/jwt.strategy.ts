@@ -12,7 +12,7 @@ import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
-import { linkResponse, responseOf } from './response-link.middleware.js';
+import { linkResponse, responseOf } from './response-link.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { invalidTokenFrom, TokenVerifier } from './token.verifier.js';
 

@@ -294,10 +294,12 @@ function nowSeconds(): number {
   return Date.now() / 1000;
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const member of Object.values(value)) deepFreeze(member);
-    Object.freeze(value);
+/** Freezes a parsed JSON value and every object and array in it. */
+function deepFreeze<T extends object>(value: T): T {
+  Object.freeze(value);
+  for (const key of Object.keys(value)) {
+    const member: unknown = value[key as keyof T];
+    if (typeof member === 'object' && member !== null) deepFreeze(member);
   }
   return value;
 }
