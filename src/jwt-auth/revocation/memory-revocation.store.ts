@@ -166,6 +166,11 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   async lookup(tokenId: string, userId: number): Promise<RevocationState> {
+    return this.lookupNow(tokenId, userId);
+  }
+
+  /** `lookup()`'s answer, at once. */
+  lookupNow(tokenId: string, userId: number): RevocationState {
     const user = this.users.get(userId);
     if (user === undefined) return NOT_REVOKED;
     const now = nowSeconds();

@@ -15,8 +15,13 @@ export async function createRevocationStore(
 ): Promise<OwnedRevocationStore> {
   const { store, redis, maxEntries } = options.revocation;
   if (store !== undefined) return { store };
-  if (redis === undefined)
-    return { store: new MemoryRevocationStore(maxEntries), inProcess: true };
+  if (redis === undefined) {
+    const memory = new MemoryRevocationStore(maxEntries);
+    return {
+      store: memory,
+      lookupNow: (tokenId, userId) => memory.lookupNow(tokenId, userId),
+    };
+  }
   if (redis.client !== undefined)
     return { store: new RedisRevocationStore(redis.client, redis.keyPrefix) };
 
