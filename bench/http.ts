@@ -12,10 +12,18 @@ interface Server {
   readonly url: string;
 }
 
+/** The server process's CPU time so far, user and system, in microseconds. */
+async function cpuTime(server: Server): Promise<number> {
+  const answer = once(server.child, 'message');
+  server.child.send('cpu');
+  const [usage] = (await answer) as [NodeJS.CpuUsage];
+  return usage.user + usage.system;
+}
+
 async function startServer(env: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, [SERVER], {
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,6 +59,12 @@ const ROUTES: readonly Route[] = [
     label: 'open GET /health',
     path: '/health',
     credential: 'none',
+  },
+  {
+    name: 'openRepeated',
+    label: 'open GET /health',
+    path: '/health',
+    credential: 'repeated token',
   },
   {
     name: 'ours',
@@ -97,7 +111,13 @@ const ROUTES: readonly Route[] = [
 ];
 
 /** The routes measured with the Redis revocation store, where the canonical guards have no counterpart. */
-const REDIS_ROUTES = new Set(['open', 'ours', 'openFresh', 'oursFresh']);
+const REDIS_ROUTES = new Set([
+  'open',
+  'openRepeated',
+  'ours',
+  'openFresh',
+  'oursFresh',
+]);
 
 /** How many interleaved slices each round of the HTTP benchmark is cut into. */
 const SLICES_PER_ROUND = 3;
@@ -106,7 +126,8 @@ const SLICES_PER_ROUND = 3;
 const SAMPLE_INTERVAL_MS = 100;
 
 interface Measurement {
-  readonly url: string;
+  readonly server: Server;
+  readonly path: string;
   readonly seconds: number;
   readonly connections: number;
   /** A token sent with every request. */
@@ -115,13 +136,26 @@ interface Measurement {
   readonly reader?: TokenReader;
 }
 
+/** What one run of one route measured. */
+interface Sample {
+  /** Completed requests over the run's actual duration. */
+  readonly rps: number;
+  /**
+   * The server's CPU time over the requests it completed, in microseconds:
+   * what a request costs the server, whatever the load generator beside it
+   * takes of the machine.
+   */
+  readonly cpu: number;
+}
+
 /**
- * Requests per second of one route: completed requests over the run's
- * actual duration, or `undefined` when the requests needed more fresh
+ * One run of one route, or `undefined` when the requests needed more fresh
  * tokens than the pool held. Throws if any answer was not 2xx.
  */
-async function measure(measurement: Measurement): Promise<number | undefined> {
-  const { url, seconds, connections, token, reader } = measurement;
+async function measure(measurement: Measurement): Promise<Sample | undefined> {
+  const { server, path, seconds, connections, token, reader } = measurement;
+  const url = server.url + path;
+  const cpuBefore = await cpuTime(server);
   const result = await autocannon({
     url,
     connections,
@@ -151,17 +185,31 @@ async function measure(measurement: Measurement): Promise<number | undefined> {
           ],
         }),
   });
+  const cpu = (await cpuTime(server)) - cpuBefore;
   if (reader?.ranOut === true) return undefined;
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
       `${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors`,
     );
   }
-  return result.requests.total / result.duration;
+  const { total } = result.requests;
+  return { rps: total / result.duration, cpu: cpu / total };
 }
 
 /** Time per request, in microseconds, at `rps` requests per second. */
 const microseconds = (rps: number): number => 1e6 / rps;
+
+/**
+ * The two measures of a request's cost: `wall`, the time per request at the
+ * rate the route sustained (1e6 / req/s), which the load generator on the
+ * same machine also moves; and `cpu`, the server's CPU time per request.
+ */
+export type Measure = 'wall' | 'cpu';
+
+const MEASURES: Readonly<Record<Measure, (sample: Sample) => number>> = {
+  wall: (sample) => microseconds(sample.rps),
+  cpu: (sample) => sample.cpu,
+};
 
 /** The ratios the HTTP benchmark reports, each with its formula. */
 export interface HttpRatio {
@@ -176,13 +224,13 @@ export interface HttpResult {
   readonly revocationStore: 'memory' | 'redis';
   /** Median over the slices, per route name. */
   readonly requestsPerSecond: Record<string, number>;
+  /** The server's CPU time per request in microseconds, median over the slices, per route name. */
+  readonly cpuMicroseconds: Record<string, number>;
   /**
-   * What each guard adds to a request, in microseconds: its time per
-   * request (1/rps) less that of the open route whose requests carry the
-   * same header.
+   * The ratios of each measure, each computed from the times per request
+   * of that measure (so `guarded / open` is t(open) / t(guarded)).
    */
-  readonly guardMicroseconds: Record<string, number>;
-  readonly ratios: Record<string, HttpRatio>;
+  readonly ratios: Record<Measure, Record<string, HttpRatio>>;
   /** How many fresh tokens the busiest route took. */
   readonly freshTokensPerRoute: number;
 }
@@ -227,7 +275,7 @@ export async function runHttp(
     // The fastest rate seen so far on this server: no route is faster than
     // the open one, which runs first.
     let fastest = 0;
-    const run = async (route: Route, duration: number): Promise<number> => {
+    const run = async (route: Route, duration: number): Promise<Sample> => {
       const reader = readers.get(route.name);
       for (let attempt = 1; ; attempt++) {
         // Twice the tokens the fastest route could take.
@@ -235,8 +283,9 @@ export async function runHttp(
           2 * fastest * (duration + 0.5) + 4 * connections + 1_000,
         );
         const start = reader?.position ?? 0;
-        const rps = await measure({
-          url: server.url + route.path,
+        const sample = await measure({
+          server,
+          path: route.path,
           seconds: duration,
           connections,
           token:
@@ -245,9 +294,9 @@ export async function runHttp(
               : undefined,
           reader,
         });
-        if (rps !== undefined) {
-          fastest = Math.max(fastest, rps);
-          return rps;
+        if (sample !== undefined) {
+          fastest = Math.max(fastest, sample.rps);
+          return sample;
         }
         // The route outran the pool (the rates seen so far came before the
         // server was warm): measure it again, on tokens none has seen.
@@ -262,7 +311,7 @@ export async function runHttp(
     };
 
     for (const route of routes) await run(route, 1);
-    const samples = new Map<string, number[]>(
+    const samples = new Map<string, Sample[]>(
       routes.map(({ name }) => [name, []]),
     );
     // Each round is cut into slices, and every route runs once in each
@@ -278,10 +327,7 @@ export async function runHttp(
       }
     }
 
-    const rps = Object.fromEntries(
-      [...samples].map(([name, values]) => [name, median(values)]),
-    );
-    const result = summarise(adapter, redisUrl, routes, samples, rps);
+    const result = summarise(adapter, redisUrl, routes, samples);
     print(result, routes, { rounds, seconds, connections });
     return {
       ...result,
@@ -295,91 +341,112 @@ export async function runHttp(
   }
 }
 
-/** The open route whose requests carry the same header as `route`'s. */
-const baselineOf = (route: Route): string =>
-  route.credential === 'fresh tokens' ? 'openFresh' : 'open';
+/**
+ * The ratios, as functions of a time per request `t` by route name:
+ * each is computed once from the medians and once within every slice.
+ */
+function ratioFormulas(
+  redis: boolean,
+): Record<string, (t: (name: string) => number) => number> {
+  const guardCost = (t: (name: string) => number, name: string): number =>
+    t(name) - t('openFresh');
+  const repeated = {
+    'guarded / open, repeated token': (t: (name: string) => number) =>
+      t('openRepeated') / t('ours'),
+    'guarded / open without Authorization, repeated token': (
+      t: (name: string) => number,
+    ) => t('open') / t('ours'),
+  };
+  return redis
+    ? {
+        ...repeated,
+        'guarded / open, fresh tokens': (t) => t('openFresh') / t('oursFresh'),
+      }
+    : {
+        ...repeated,
+        'time per request, ours / canonical KeyObject, fresh tokens': (t) =>
+          t('oursFresh') / t('canonicalKeyObjectFresh'),
+        'guard cost, ours / canonical KeyObject, fresh tokens': (t) => {
+          const canonical = guardCost(t, 'canonicalKeyObjectFresh');
+          // A guard that measured no cost at all leaves nothing to compare.
+          return canonical > 0 ? guardCost(t, 'oursFresh') / canonical : NaN;
+        },
+        'time per request, ours / canonical string secret, fresh tokens': (t) =>
+          t('oursFresh') / t('canonicalStringFresh'),
+      };
+}
+
+/** How each ratio is computed, with t the time per request of a route. */
+const FORMULAS: Record<string, string> = {
+  'guarded / open, repeated token':
+    't(open) / t(JwtAuthGuard), both with the repeated token',
+  'guarded / open without Authorization, repeated token':
+    't(open, no Authorization) / t(JwtAuthGuard, repeated token)',
+  'guarded / open, fresh tokens': 't(open) / t(JwtAuthGuard), fresh tokens',
+  'time per request, ours / canonical KeyObject, fresh tokens':
+    't(JwtAuthGuard) / t(canonical KeyObject), fresh tokens',
+  'guard cost, ours / canonical KeyObject, fresh tokens':
+    '(t(JwtAuthGuard) - t(open)) / (t(canonical KeyObject) - t(open)), fresh tokens',
+  'time per request, ours / canonical string secret, fresh tokens':
+    't(JwtAuthGuard) / t(canonical string secret), fresh tokens',
+};
 
 function summarise(
   adapter: 'express' | 'fastify',
   redisUrl: string | undefined,
   routes: readonly Route[],
-  samples: ReadonlyMap<string, readonly number[]>,
-  rps: Record<string, number>,
+  samples: ReadonlyMap<string, readonly Sample[]>,
 ): Omit<HttpResult, 'freshTokensPerRoute'> {
-  const guardMicroseconds = Object.fromEntries(
-    routes
-      .filter(({ path }) => path !== '/health')
-      .map((route) => [
-        route.name,
-        microseconds(rps[route.name]) - microseconds(rps[baselineOf(route)]),
+  const medianOf = (measure: Measure) =>
+    Object.fromEntries(
+      routes.map(({ name }) => [
+        name,
+        median((samples.get(name) ?? []).map(MEASURES[measure])),
       ]),
-  );
-  // Each ratio from the medians, and from each slice's own measurements.
-  const ratioOf = (
-    formula: string,
-    of: (rps: (name: string) => number) => number,
-  ): HttpRatio => {
-    const slices = samples
-      .get('open')
-      ?.map((_, slice) => of((name) => samples.get(name)?.[slice] ?? NaN));
-    return {
-      value: of((name) => rps[name]),
-      slices: span(slices ?? []),
-      formula,
+    );
+  const slices = samples.get('open')?.length ?? 0;
+  const ratiosOf = (measure: Measure): Record<string, HttpRatio> => {
+    const medians = medianOf(measure);
+    const inSlice = (slice: number) => (name: string) => {
+      const sample = samples.get(name)?.[slice];
+      return sample === undefined ? NaN : MEASURES[measure](sample);
     };
-  };
-  const guardCost =
-    (name: string, open: string) => (rps: (n: string) => number) =>
-      microseconds(rps(name)) - microseconds(rps(open));
-  const ratios: Record<string, HttpRatio> = {
-    'guarded / open, repeated token': ratioOf(
-      'rps(JwtAuthGuard, repeated token) / rps(open)',
-      (rps) => rps('ours') / rps('open'),
-    ),
-  };
-  if (redisUrl === undefined) {
-    ratios['time per request, ours / canonical KeyObject, fresh tokens'] =
-      ratioOf(
-        'rps(canonical KeyObject, fresh) / rps(JwtAuthGuard, fresh), i.e. (1/rps ours) / (1/rps canonical)',
-        (rps) => rps('canonicalKeyObjectFresh') / rps('oursFresh'),
-      );
-    ratios['guard cost, ours / canonical KeyObject, fresh tokens'] = ratioOf(
-      '(1/rps(JwtAuthGuard, fresh) - 1/rps(open, fresh)) / (1/rps(canonical KeyObject, fresh) - 1/rps(open, fresh))',
-      (rps) => {
-        const canonical = guardCost(
-          'canonicalKeyObjectFresh',
-          'openFresh',
-        )(rps);
-        // A guard that measured no cost at all leaves nothing to compare.
-        return canonical > 0
-          ? guardCost('oursFresh', 'openFresh')(rps) / canonical
-          : NaN;
-      },
+    return Object.fromEntries(
+      Object.entries(ratioFormulas(redisUrl !== undefined)).map(
+        ([name, of]) => [
+          name,
+          {
+            value: of((route) => medians[route]),
+            slices: span(
+              Array.from({ length: slices }, (_, slice) => of(inSlice(slice))),
+            ),
+            formula: FORMULAS[name],
+          },
+        ],
+      ),
     );
-    ratios['time per request, ours / canonical string secret, fresh tokens'] =
-      ratioOf(
-        'rps(canonical string secret, fresh) / rps(JwtAuthGuard, fresh)',
-        (rps) => rps('canonicalStringFresh') / rps('oursFresh'),
-      );
-  } else {
-    ratios['guarded / open, fresh tokens'] = ratioOf(
-      'rps(JwtAuthGuard, fresh) / rps(open, fresh)',
-      (rps) => rps('oursFresh') / rps('openFresh'),
+  };
+  const round = (values: Record<string, number>, digits: number) =>
+    Object.fromEntries(
+      Object.entries(values).map(([name, value]) => [
+        name,
+        Math.round(value * 10 ** digits) / 10 ** digits,
+      ]),
     );
-  }
   return {
     adapter,
     revocationStore: redisUrl === undefined ? 'memory' : 'redis',
-    requestsPerSecond: Object.fromEntries(
-      Object.entries(rps).map(([name, value]) => [name, Math.round(value)]),
+    requestsPerSecond: round(
+      Object.fromEntries(
+        routes.map(({ name }) => [
+          name,
+          median((samples.get(name) ?? []).map(({ rps }) => rps)),
+        ]),
+      ),
+      0,
     ),
-    guardMicroseconds: Object.fromEntries(
-      Object.entries(guardMicroseconds).map(([name, value]) => [
-        name,
-        Math.round(value * 10) / 10,
-      ]),
-    ),
-    ratios,
+    cpuMicroseconds: round(medianOf('cpu'), 1),
+    ratios: { wall: ratiosOf('wall'), cpu: ratiosOf('cpu') },
   };
 }
 
@@ -396,28 +463,33 @@ function print(
     `\nHTTP (${label}): median of ${run.rounds} rounds of ${run.seconds} s in ${SLICES_PER_ROUND} interleaved slices, ${run.connections} connections, loopback\n`,
   );
   printTable([
-    ['route', 'Authorization', 'req/s', 'µs/req', 'guard µs'],
+    ['route', 'Authorization', 'req/s', 'µs/req', 'server CPU µs/req'],
     ...routes.map((route) => {
       const rps = result.requestsPerSecond[route.name];
-      const guard = result.guardMicroseconds[route.name];
       return [
         route.label,
         route.credential,
         rps,
         microseconds(rps).toFixed(1),
-        guard === undefined ? '' : guard.toFixed(1),
+        result.cpuMicroseconds[route.name].toFixed(1),
       ];
     }),
   ]);
   process.stdout.write(
-    '  µs/req = 1e6 / req/s; guard µs = µs/req less that of the open route with the same Authorization\n',
+    "  µs/req = 1e6 / req/s; server CPU µs/req = the server process's CPU time (user + system) over the requests it answered\n",
   );
   printTable([
-    ['ratio', 'medians', 'slices'],
-    ...Object.entries(result.ratios).map(([name, { value, slices }]) => [
-      name,
-      formatRatio(value),
-      `${formatRatio(slices.min)} to ${formatRatio(slices.max)}`,
-    ]),
+    ['ratio', 'wall', 'slices', 'server CPU', 'slices'],
+    ...Object.keys(result.ratios.wall).map((name) => {
+      const wall = result.ratios.wall[name];
+      const cpu = result.ratios.cpu[name];
+      return [
+        name,
+        formatRatio(wall.value),
+        `${formatRatio(wall.slices.min)} to ${formatRatio(wall.slices.max)}`,
+        formatRatio(cpu.value),
+        `${formatRatio(cpu.slices.min)} to ${formatRatio(cpu.slices.max)}`,
+      ];
+    }),
   ]);
 }
