@@ -16,16 +16,44 @@ import { runMicro, type MicroResult } from './micro.js';
 import { formatRatio, printTable } from './stats.js';
 import { TokenPool } from './token-pool.js';
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '4' },
-    seconds: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '16' },
-    'memory-tokens': { type: 'string', default: '1000000' },
-    skip: { type: 'string', multiple: true, default: [] },
-    out: { type: 'string', default: 'bench/results/latest.json' },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+  --rounds N          rounds of every measurement (default 4)
+  --seconds N         seconds of each HTTP round (default 3)
+  --connections N     concurrent HTTP connections (default 16)
+  --memory-tokens N   distinct tokens of the memory measurement (default 1000000)
+  --skip PART         leave out micro, http, redis or memory (repeatable)
+  --out FILE          where to write the figures (default bench/results/latest.json)
+  --help              print this
+`;
+
+/** Stops the run with a message and the usage, without a stack trace. */
+function usageError(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const SKIPPABLE = new Set(['micro', 'http', 'redis', 'memory']);
+
+let args;
+try {
+  ({ values: args } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '4' },
+      seconds: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '16' },
+      'memory-tokens': { type: 'string', default: '1000000' },
+      skip: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string', default: 'bench/results/latest.json' },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  usageError((error as Error).message);
+}
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
@@ -36,7 +64,10 @@ for (const [name, value] of Object.entries({
   connections,
   'memory-tokens': memoryTokens,
 })) {
-  if (!(value > 0)) throw new TypeError(`--${name} must be a positive number`);
+  if (!(value > 0)) usageError(`--${name} must be a positive number`);
+}
+for (const part of args.skip) {
+  if (!SKIPPABLE.has(part)) usageError(`--skip ${part}: no such part`);
 }
 const skip = new Set(args.skip);
 const adapters = ['express', 'fastify'] as const;
