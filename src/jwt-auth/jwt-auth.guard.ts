@@ -53,7 +53,8 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const access = this.getRouteAccess(context);
     if (access.mode === 'public') return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    // Passport's request: AuthGuard's getRequest(), which a subclass may override.
+    const request = this.getRequest(context) as Request;
     const user =
       access.mode === 'optional' && !sendsAuthorization(request)
         ? this.strategy.userWithoutCredentials()

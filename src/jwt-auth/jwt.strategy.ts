@@ -86,6 +86,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
    */
   override authenticate(request: ClaimableRequest, options?: object): void {
     const own = request[CLAIMED_BY];
+    // A claim is for one authentication: a guard that runs after, on the
+    // same request, gets the strategy Passport holds.
+    request[CLAIMED_BY] = undefined;
     if (own !== undefined && Object.getPrototypeOf(this) !== own) {
       // Passport found another module's strategy under the shared name.
       // Its actions are closures over the request, not methods.
@@ -114,8 +117,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   }
 
   /**
-   * Has this strategy authenticate the request when Passport is next asked
-   * to, whichever module's strategy Passport holds under the shared name,
+   * Has this strategy authenticate the request the next time Passport is
+   * asked to, whichever module's strategy Passport holds under the shared name,
    * and links the response for its refusals. `JwtAuthGuard` calls it.
    * (On the request rather than in Passport's options: a guard that returns
    * options from `getAuthenticateOptions()` costs every request more.)

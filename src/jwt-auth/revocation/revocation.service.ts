@@ -52,15 +52,14 @@ export class RevocationService implements OnApplicationShutdown {
    */
   async assertNotRevoked(user: AuthenticatedUser): Promise<void> {
     const { store, lookupNow } = this.owned;
-    if (lookupNow !== undefined) {
-      assertState(user, lookupNow(user.tokenId, user.userId));
-      return;
-    }
     let state: RevocationState;
     try {
-      state = await this.withinTimeout(
-        attempt(() => store.lookup(user.tokenId, user.userId)),
-      );
+      state =
+        lookupNow === undefined
+          ? await this.withinTimeout(
+              attempt(() => store.lookup(user.tokenId, user.userId)),
+            )
+          : lookupNow(user.tokenId, user.userId);
     } catch (error) {
       this.unanswered(error);
       return;
