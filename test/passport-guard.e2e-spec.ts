@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { randomBytes } from 'node:crypto';
+import passport from 'passport';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -32,6 +33,84 @@ class PassportController {
     return { userId: request.user.userId };
   }
 }
+
+/** The name of an API-key strategy the module's is composed with. */
+const API_KEY_STRATEGY = 'passport-guard-test-api-key';
+const API_KEY = 'a key of the test client';
+
+/** Passes a request that sends `X-Api-Key: API_KEY`, fails any other. */
+passport.use(API_KEY_STRATEGY, {
+  authenticate(
+    this: { success(user: unknown): void; fail(): void },
+    request: { headers: Record<string, string | undefined> },
+  ) {
+    if (request.headers['x-api-key'] === API_KEY) this.success({ userId: -1 });
+    else this.fail();
+  },
+} as passport.Strategy);
+
+/** Composed with an API-key strategy, the module's last, as the README says. */
+@Controller()
+class ComposedController {
+  @UseGuards(AuthGuard([API_KEY_STRATEGY, JWT_AUTH_STRATEGY]))
+  @Get('me')
+  me(@Req() request: { user: { userId: number } }): { userId: number } {
+    return { userId: request.user.userId };
+  }
+}
+
+describe.each(ADAPTERS)(
+  'AuthGuard([api key, JWT_AUTH_STRATEGY]) (%s)',
+  (adapter) => {
+    let app: INestApplication;
+    let port: number;
+
+    beforeAll(async () => {
+      app = await startApp(
+        {
+          imports: [JwtAuthModule.forRoot({ secret, realm })],
+          controllers: [ComposedController],
+        },
+        adapter,
+      );
+      port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+    });
+
+    afterAll(async () => {
+      await app.close();
+    });
+
+    it('passes a request with the API key, without a token', async () => {
+      const response = await rawGet(port, '/me', [`X-Api-Key: ${API_KEY}`]);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ userId: -1 });
+    });
+
+    it('passes a request with a valid token, without the API key', async () => {
+      const [valid] = validCases(secret);
+      const response = await rawGet(port, '/me', valid.headers);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ userId: valid.userId });
+    });
+
+    it.each(cases.map((c) => [c.label, c] as const))(
+      'refuses as JwtAuthGuard does without the API key: %s',
+      async (_label, hostile) => {
+        const response = await rawGet(
+          port,
+          hostile.path ?? '/me',
+          hostile.headers,
+        );
+        if (hostile.expect.status === 401) {
+          expectRawRefusal(response, realm, hostile.expect.reason);
+        } else {
+          expect(response.status).toBe(hostile.expect.status);
+          expect(response.body).not.toContain('userId');
+        }
+      },
+    );
+  },
+);
 
 describe.each(ADAPTERS)(
   'AuthGuard(JWT_AUTH_STRATEGY) against hostile requests (%s)',
