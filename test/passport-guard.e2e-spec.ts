@@ -5,6 +5,7 @@ import {
   Req,
   UseGuards,
   type INestApplication,
+  type Type,
 } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { randomBytes } from 'node:crypto';
@@ -59,55 +60,78 @@ class ComposedController {
   }
 }
 
+/**
+ * Starts the module and `controller` on `adapter` for the enclosing suite;
+ * the app's port, once it listens.
+ */
+function serve(
+  controller: Type,
+  adapter: (typeof ADAPTERS)[number],
+): () => number {
+  let app: INestApplication;
+  let port = 0;
+  beforeAll(async () => {
+    app = await startApp(
+      {
+        imports: [JwtAuthModule.forRoot({ secret, realm })],
+        controllers: [controller],
+      },
+      adapter,
+    );
+    port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+  return () => port;
+}
+
+/** Every hostile case at `GET /me`, answered as `JwtAuthGuard` answers it. */
+function itAnswersHostileCases(title: string, port: () => number): void {
+  it.each(cases.map((c) => [c.label, c] as const))(
+    title,
+    async (_label, hostile) => {
+      const response = await rawGet(
+        port(),
+        hostile.path ?? '/me',
+        hostile.headers,
+      );
+      if (hostile.expect.status === 401) {
+        expectRawRefusal(response, realm, hostile.expect.reason);
+      } else {
+        expect(response.status).toBe(hostile.expect.status);
+        expect(response.body).not.toContain('userId');
+      }
+    },
+  );
+}
+
+function itAnswersValidTokens(port: () => number): void {
+  it.each(validCases(secret).map((c) => [c.label, c] as const))(
+    'answers a valid token with its exact user id: %s',
+    async (_label, valid) => {
+      const response = await rawGet(port(), '/me', valid.headers);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ userId: valid.userId });
+    },
+  );
+}
+
 describe.each(ADAPTERS)(
   'AuthGuard([api key, JWT_AUTH_STRATEGY]) (%s)',
   (adapter) => {
-    let app: INestApplication;
-    let port: number;
-
-    beforeAll(async () => {
-      app = await startApp(
-        {
-          imports: [JwtAuthModule.forRoot({ secret, realm })],
-          controllers: [ComposedController],
-        },
-        adapter,
-      );
-      port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
-    });
-
-    afterAll(async () => {
-      await app.close();
-    });
+    const port = serve(ComposedController, adapter);
 
     it('passes a request with the API key, without a token', async () => {
-      const response = await rawGet(port, '/me', [`X-Api-Key: ${API_KEY}`]);
+      const response = await rawGet(port(), '/me', [`X-Api-Key: ${API_KEY}`]);
       expect(response.status).toBe(200);
       expect(JSON.parse(response.body)).toEqual({ userId: -1 });
     });
 
-    it('passes a request with a valid token, without the API key', async () => {
-      const [valid] = validCases(secret);
-      const response = await rawGet(port, '/me', valid.headers);
-      expect(response.status).toBe(200);
-      expect(JSON.parse(response.body)).toEqual({ userId: valid.userId });
-    });
-
-    it.each(cases.map((c) => [c.label, c] as const))(
+    itAnswersValidTokens(port);
+    itAnswersHostileCases(
       'refuses as JwtAuthGuard does without the API key: %s',
-      async (_label, hostile) => {
-        const response = await rawGet(
-          port,
-          hostile.path ?? '/me',
-          hostile.headers,
-        );
-        if (hostile.expect.status === 401) {
-          expectRawRefusal(response, realm, hostile.expect.reason);
-        } else {
-          expect(response.status).toBe(hostile.expect.status);
-          expect(response.body).not.toContain('userId');
-        }
-      },
+      port,
     );
   },
 );
@@ -115,48 +139,9 @@ describe.each(ADAPTERS)(
 describe.each(ADAPTERS)(
   'AuthGuard(JWT_AUTH_STRATEGY) against hostile requests (%s)',
   (adapter) => {
-    let app: INestApplication;
-    let port: number;
+    const port = serve(PassportController, adapter);
 
-    beforeAll(async () => {
-      app = await startApp(
-        {
-          imports: [JwtAuthModule.forRoot({ secret, realm })],
-          controllers: [PassportController],
-        },
-        adapter,
-      );
-      port = ((app.getHttpServer() as Server).address() as AddressInfo).port;
-    });
-
-    afterAll(async () => {
-      await app.close();
-    });
-
-    it.each(cases.map((c) => [c.label, c] as const))(
-      'answers as JwtAuthGuard does: %s',
-      async (_label, hostile) => {
-        const response = await rawGet(
-          port,
-          hostile.path ?? '/me',
-          hostile.headers,
-        );
-        if (hostile.expect.status === 401) {
-          expectRawRefusal(response, realm, hostile.expect.reason);
-        } else {
-          expect(response.status).toBe(hostile.expect.status);
-          expect(response.body).not.toContain('userId');
-        }
-      },
-    );
-
-    it.each(validCases(secret).map((c) => [c.label, c] as const))(
-      'answers a valid token with its exact user id: %s',
-      async (_label, valid) => {
-        const response = await rawGet(port, '/me', valid.headers);
-        expect(response.status).toBe(200);
-        expect(JSON.parse(response.body)).toEqual({ userId: valid.userId });
-      },
-    );
+    itAnswersHostileCases('answers as JwtAuthGuard does: %s', port);
+    itAnswersValidTokens(port);
   },
 );
