@@ -115,15 +115,17 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
   ): Promise<AuthenticatedUser | undefined> {
     const token = extractBearerToken(request);
     if (token !== null) {
-      let remembered: AuthenticatedUser | undefined;
       try {
-        remembered = await this.strategy.verifyRemembered(token);
+        const remembered = this.strategy.rememberedUser(token);
+        if (remembered !== undefined) {
+          await this.strategy.assertNotRevoked(remembered);
+          return remembered;
+        }
       } catch (error) {
         throw this.challenge.answer(this.responseOf(context), error);
       }
-      if (remembered !== undefined) return remembered;
     }
-    this.strategy.claim(request, this.responseOf(context));
+    this.strategy.claim(request, this.responseOf(context), token);
     await super.canActivate(context);
     const user = request.user;
     if (token !== null && user !== undefined) {
@@ -133,6 +135,6 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
   }
 
   private responseOf(context: ExecutionContext): unknown {
-    return context.switchToHttp().getResponse();
+    return context.getArgByIndex(1);
   }
 }

@@ -21,9 +21,57 @@ export const JWT_AUTH_STRATEGY = 'jwt-auth';
 
 /** Where `claim()` leaves the strategy that is to authenticate a request. */
 const CLAIMED_BY = Symbol('jwt-auth:claimed-by');
+/** Where `claim()` leaves the bearer token the guard already read. */
+const CLAIMED_TOKEN = Symbol('jwt-auth:claimed-token');
 
 interface ClaimableRequest extends RequestWithHeaders {
   [CLAIMED_BY]?: JwtStrategy;
+  [CLAIMED_TOKEN]?: string | null;
+}
+
+/**
+ * passport-jwt's `jwtFromRequest`: the token a guard read and claimed the
+ * request with, taken once, or else the `Authorization` header's.
+ */
+function tokenOf(request: ClaimableRequest): string | null {
+  const claimed = request[CLAIMED_TOKEN];
+  if (claimed === undefined) return extractBearerToken(request);
+  request[CLAIMED_TOKEN] = undefined;
+  return claimed;
+}
+
+/** Passport's own `error` action of one authentication. */
+const PASSPORT_ERROR = Symbol('jwt-auth:passport-error');
+/** The response one authentication answers on. */
+const ANSWERED_ON = Symbol('jwt-auth:answered-on');
+
+/**
+ * What Passport gives `JwtStrategy` for one request: an object of its own,
+ * made from the strategy, that holds the request's actions.
+ */
+interface Authentication {
+  [PASSPORT_ERROR]: (error: Error) => void;
+  [ANSWERED_ON]: unknown;
+  readonly challenge: BearerChallengeService;
+}
+
+/**
+ * The strategy's `fail`: passport-jwt fails a request with our pre-check's
+ * refusal, with jsonwebtoken's, or, when it finds no token, with an Error of
+ * its own. Each is answered as the module's 401.
+ */
+function failWithRefusal(this: Authentication, info: unknown): void {
+  const refusal = invalidTokenFrom(info);
+  this[PASSPORT_ERROR](
+    refusal instanceof InvalidTokenError
+      ? this.challenge.refuse(this[ANSWERED_ON], refusal.code)
+      : this.challenge.refuse(this[ANSWERED_ON], 'token_missing'),
+  );
+}
+
+/** The strategy's `error`: answered as the module's refusal (401, or 503). */
+function errorWithAnswer(this: Authentication, cause: Error): void {
+  this[PASSPORT_ERROR](this.challenge.answer(this[ANSWERED_ON], cause));
 }
 
 /** The actions Passport gives a strategy for one request. */
@@ -60,7 +108,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   ) {
     const { algorithms, issuer, audience } = verifier.verifyOptions;
     super({
-      jwtFromRequest: extractBearerToken,
+      jwtFromRequest: tokenOf,
       secretOrKeyProvider: (_request, token, done) => {
         try {
           verifier.precheck(token);
@@ -99,48 +147,49 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
       bound.authenticate(request, options);
       return;
     }
-    const response = responseOf(request);
-    const error = this.error.bind(this);
-    // passport-jwt fails a request with our pre-check's refusal, with
-    // jsonwebtoken's, or, when it finds no token, with an Error of its own.
-    this.fail = (info: unknown) => {
-      const refusal = invalidTokenFrom(info);
-      error(
-        refusal instanceof InvalidTokenError
-          ? this.challenge.refuse(response, refusal.code)
-          : this.challenge.refuse(response, 'token_missing'),
-      );
-    };
-    this.error = (cause: Error) =>
-      error(this.challenge.answer(response, cause));
+    // Passport's actions are closures over the request: each is kept, and
+    // the refusals are answered through Passport's own error.
+    const authentication = this as unknown as Authentication;
+    authentication[ANSWERED_ON] = responseOf(request);
+    authentication[PASSPORT_ERROR] = Reflect.get(this, 'error');
+    this.fail = failWithRefusal;
+    this.error = errorWithAnswer;
     this.authenticateRequest(request, options);
   }
 
   /**
    * Has this strategy authenticate the request the next time Passport is
    * asked to, whichever module's strategy Passport holds under the shared name,
-   * and links the response for its refusals. `JwtAuthGuard` calls it.
-   * (On the request rather than in Passport's options: a guard that returns
-   * options from `getAuthenticateOptions()` costs every request more.)
+   * with the bearer token the guard read from it (`null`: none), and links
+   * the response for its refusals. `JwtAuthGuard` calls it. (On the request
+   * rather than in Passport's options: a guard that returns options from
+   * `getAuthenticateOptions()` costs every request more.)
    */
-  claim(request: object, response: unknown): void {
-    (request as ClaimableRequest)[CLAIMED_BY] = this;
+  claim(request: object, response: unknown, token: string | null): void {
+    const claimed = request as ClaimableRequest;
+    claimed[CLAIMED_BY] = this;
+    claimed[CLAIMED_TOKEN] = token;
     linkResponse(request, response);
   }
 
   /**
    * The user of a token that passed every check before and is still within
-   * its times and not revoked; `undefined` when the token is not remembered.
-   * `JwtAuthGuard` asks before Passport.
+   * its times; `undefined` when the token is not remembered. Revocation is
+   * not checked here: `JwtAuthGuard` asks `assertNotRevoked()` next.
+   *
+   * @throws InvalidTokenError when a remembered token's time is up.
+   */
+  rememberedUser(token: string): AuthenticatedUser | undefined {
+    return this.verifier.cached(token);
+  }
+
+  /**
+   * Asks the revocation store about the token of a user.
    *
    * @throws InvalidTokenError, RevocationUnavailableError as `validate()`.
    */
-  async verifyRemembered(
-    token: string,
-  ): Promise<AuthenticatedUser | undefined> {
-    const user = this.verifier.cached(token);
-    if (user !== undefined) await this.revocation.assertNotRevoked(user);
-    return user;
+  assertNotRevoked(user: AuthenticatedUser): Promise<void> {
+    return this.revocation.assertNotRevoked(user);
   }
 
   /**
@@ -163,7 +212,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
    */
   async validate(payload: unknown): Promise<AuthenticatedUser> {
     const user = this.verifier.accept(payload);
-    await this.revocation.assertNotRevoked(user);
+    await this.assertNotRevoked(user);
     return user;
   }
 

@@ -65,8 +65,8 @@ export class TestingJwtStrategy extends JwtStrategy {
   }
 
   /** No token is remembered: every request gets the fixed identity. */
-  override verifyRemembered(): Promise<undefined> {
-    return Promise.resolve(undefined);
+  override rememberedUser(): undefined {
+    return undefined;
   }
 
   override remember(): void {}
