@@ -60,8 +60,11 @@ export class TokenVerifier {
    */
   readonly verifyOptions: Readonly<JwtVerifyOptions>;
 
-  /** Header segments of tokens that passed every check; bounded. */
-  private readonly knownHeaders = new Set<string>();
+  /**
+   * Header segments of tokens that passed every check, each with the dot
+   * that ends it; bounded. Tokens are matched against them in place.
+   */
+  private readonly knownHeaders: string[] = [];
   private readonly verified: VerifiedTokenCache | undefined;
 
   constructor(
@@ -127,8 +130,11 @@ export class TokenVerifier {
    * and until its `exp` at most, and its header.
    */
   remember(token: string, user: AuthenticatedUser): void {
-    if (this.knownHeaders.size < KNOWN_HEADERS_LIMIT) {
-      this.knownHeaders.add(token.slice(0, token.indexOf('.')));
+    if (
+      this.knownHeaders.length < KNOWN_HEADERS_LIMIT &&
+      !this.hasKnownHeader(token)
+    ) {
+      this.knownHeaders.push(token.slice(0, token.indexOf('.') + 1));
     }
     const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
     if (left > 0) this.verified?.offer(token, user, left * 1000);
@@ -165,9 +171,8 @@ export class TokenVerifier {
     ) {
       throw new InvalidTokenError('token_malformed');
     }
-    const header = token.slice(0, headerEnd);
-    if (this.knownHeaders.has(header)) return;
-    const fields = decodeJsonObject(header);
+    if (this.hasKnownHeader(token)) return;
+    const fields = decodeJsonObject(token.slice(0, headerEnd));
     if (fields.alg !== this.options.algorithm) {
       throw new InvalidTokenError('algorithm_not_allowed');
     }
@@ -203,6 +208,14 @@ export class TokenVerifier {
       claims: deepFreeze(payload) as AccessTokenClaims,
       tokenId: tokenIdOf(payload),
     });
+  }
+
+  /** Whether the token starts with the header segment of one that passed. */
+  private hasKnownHeader(token: string): boolean {
+    for (const header of this.knownHeaders) {
+      if (token.startsWith(header)) return true;
+    }
+    return false;
   }
 
   /** `nbf`, `iat` and `exp` against the clock, with the tolerance; `exp` is required. */
@@ -297,8 +310,9 @@ function nowSeconds(): number {
 /** Freezes a parsed JSON value and every object and array in it. */
 function deepFreeze<T extends object>(value: T): T {
   Object.freeze(value);
-  for (const key of Object.keys(value)) {
-    const member: unknown = value[key as keyof T];
+  // JSON.parse makes plain objects and arrays: nothing enumerable is inherited.
+  for (const key in value) {
+    const member: unknown = value[key];
     if (typeof member === 'object' && member !== null) deepFreeze(member);
   }
   return value;

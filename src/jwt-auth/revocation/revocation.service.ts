@@ -51,15 +51,33 @@ export class RevocationService implements OnApplicationShutdown {
    * with `revocation.failOpen`, a logged pass.
    */
   async assertNotRevoked(user: AuthenticatedUser): Promise<void> {
-    const { store, lookupNow } = this.owned;
+    const { lookupNow } = this.owned;
+    if (lookupNow === undefined) return this.askStore(user);
+    this.assertNow(user, lookupNow);
+  }
+
+  /** `assertNotRevoked()` with a store in this process's memory. */
+  private assertNow(
+    user: AuthenticatedUser,
+    lookupNow: NonNullable<OwnedRevocationStore['lookupNow']>,
+  ): void {
     let state: RevocationState;
     try {
-      state =
-        lookupNow === undefined
-          ? await this.withinTimeout(
-              attempt(() => store.lookup(user.tokenId, user.userId)),
-            )
-          : lookupNow(user.tokenId, user.userId);
+      state = lookupNow(user.tokenId, user.userId);
+    } catch (error) {
+      this.unanswered(error);
+      return;
+    }
+    assertState(user, state);
+  }
+
+  /** `assertNotRevoked()` with a store that answers in a promise, in time. */
+  private async askStore(user: AuthenticatedUser): Promise<void> {
+    let state: RevocationState;
+    try {
+      state = await this.withinTimeout(
+        attempt(() => this.owned.store.lookup(user.tokenId, user.userId)),
+      );
     } catch (error) {
       this.unanswered(error);
       return;
