@@ -4,9 +4,17 @@ import type { AuthenticatedUser } from './interfaces/authenticated-user.interfac
 /** The most slots the table of first sightings takes: 2^20, 4 MiB. */
 const MAX_SIGHTING_SLOTS = 2 ** 20;
 
+/** A remembered token and its user. */
+interface Entry {
+  readonly token: string;
+  readonly user: AuthenticatedUser;
+}
+
 /**
- * Tokens that passed every check, by their exact text: an LRU cache
- * (`lru-cache`) of `size` entries, each kept no longer than it is given.
+ * Tokens that passed every check: an LRU cache (`lru-cache`) of `size`
+ * entries, each kept no longer than it is given. An entry is found by the
+ * token's fingerprint, a small number that is cheap to hash where the
+ * token's text is not, and serves only the token of its exact text.
  *
  * A token gets in on its second sighting: the first leaves only a 4-byte
  * fingerprint. Tokens presented once (a client that signs in for a single
@@ -15,7 +23,7 @@ const MAX_SIGHTING_SLOTS = 2 ** 20;
  * reclaim from the old generation.
  */
 export class VerifiedTokenCache {
-  private readonly entries: LRUCache<string, AuthenticatedUser>;
+  private readonly entries: LRUCache<number, Entry>;
   /**
    * Fingerprints of tokens sighted once, one per slot (0: none): a newer
    * sighting takes the slot of an older one. As many slots as the cache
@@ -33,11 +41,13 @@ export class VerifiedTokenCache {
   }
 
   get(token: string): AuthenticatedUser | undefined {
-    return this.entries.get(token);
+    const entry = this.entries.get(fingerprint(token));
+    return entry?.token === token ? entry.user : undefined;
   }
 
   delete(token: string): void {
-    this.entries.delete(token);
+    const print = fingerprint(token);
+    if (this.entries.peek(print)?.token === token) this.entries.delete(print);
   }
 
   /**
@@ -50,7 +60,7 @@ export class VerifiedTokenCache {
     const slot = (print >>> 1) & (this.sightings.length - 1);
     if (this.sightings[slot] === print) {
       this.sightings[slot] = 0;
-      this.entries.set(token, user, { ttl });
+      this.entries.set(print, { token, user }, { ttl });
     } else {
       this.sightings[slot] = print;
     }
@@ -62,7 +72,8 @@ export class VerifiedTokenCache {
  * seven characters of its signature before the last one (which may carry
  * as few as 2 bits of the signature): the key makes them unpredictable, so
  * distinct tokens rarely share one. (Two that do only get in a sighting
- * early; the cache itself is keyed by the whole text.)
+ * early, or take each other's entry: each entry holds its token's whole
+ * text, and serves no other.)
  */
 function fingerprint(token: string): number {
   let print = 0x811c9dc5;

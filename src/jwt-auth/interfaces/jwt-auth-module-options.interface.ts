@@ -67,8 +67,8 @@ export interface JwtAuthModuleOptions {
   maxTokenLength?: number;
 
   /**
-   * How many verified tokens to remember, keyed by their exact text, so that
-   * a token presented again to `JwtAuthGuard` skips Passport and
+   * How many verified tokens to remember, each served only to its exact
+   * text, so that a token presented again to `JwtAuthGuard` skips Passport and
    * jsonwebtoken (its revocation is still checked on every request). A
    * token is remembered from its second verification on, so that tokens
    * used once neither take entries nor push out the ones in use. An entry
