@@ -8,6 +8,7 @@ import {
 } from '@nestjs/jwt';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import { decodesToUtf8 } from './base64url.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AccessTokenClaims } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
@@ -60,10 +61,7 @@ export class TokenVerifier {
    */
   readonly verifyOptions: Readonly<JwtVerifyOptions>;
 
-  /**
-   * Header segments of tokens that passed every check, each with the dot
-   * that ends it; bounded. Tokens are matched against them in place.
-   */
+  /** Header segments of tokens that passed every check, each with its dot; bounded. */
   private readonly knownHeaders: string[] = [];
   private readonly verified: VerifiedTokenCache | undefined;
 
@@ -130,11 +128,9 @@ export class TokenVerifier {
    * and until its `exp` at most, and its header.
    */
   remember(token: string, user: AuthenticatedUser): void {
-    if (
-      this.knownHeaders.length < KNOWN_HEADERS_LIMIT &&
-      !this.hasKnownHeader(token)
-    ) {
-      this.knownHeaders.push(token.slice(0, token.indexOf('.') + 1));
+    if (this.knownHeaders.length < KNOWN_HEADERS_LIMIT) {
+      const header = token.slice(0, token.indexOf('.') + 1);
+      if (!this.knownHeaders.includes(header)) this.knownHeaders.push(header);
     }
     const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
     if (left > 0) this.verified?.offer(token, user, left * 1000);
@@ -166,12 +162,10 @@ export class TokenVerifier {
     }
     // The claims are parsed by jsonwebtoken, which reads them as UTF-8
     // and replaces what is not: refuse such bytes before.
-    if (
-      !isUtf8(Buffer.from(token.slice(headerEnd + 1, payloadEnd), 'base64url'))
-    ) {
+    if (!decodesToUtf8(token, headerEnd + 1)) {
       throw new InvalidTokenError('token_malformed');
     }
-    if (this.hasKnownHeader(token)) return;
+    if (this.knownHeaders.includes(token.slice(0, headerEnd + 1))) return;
     const fields = decodeJsonObject(token.slice(0, headerEnd));
     if (fields.alg !== this.options.algorithm) {
       throw new InvalidTokenError('algorithm_not_allowed');
@@ -208,14 +202,6 @@ export class TokenVerifier {
       claims: deepFreeze(payload) as AccessTokenClaims,
       tokenId: tokenIdOf(payload),
     });
-  }
-
-  /** Whether the token starts with the header segment of one that passed. */
-  private hasKnownHeader(token: string): boolean {
-    for (const header of this.knownHeaders) {
-      if (token.startsWith(header)) return true;
-    }
-    return false;
   }
 
   /** `nbf`, `iat` and `exp` against the clock, with the tolerance; `exp` is required. */
