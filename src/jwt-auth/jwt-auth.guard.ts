@@ -125,7 +125,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
         throw this.challenge.answer(this.responseOf(context), error);
       }
     }
-    this.strategy.claim(request, this.responseOf(context), token);
+    this.strategy.claim(request, this.responseOf(context));
     await super.canActivate(context);
     const user = request.user;
     if (token !== null && user !== undefined) {

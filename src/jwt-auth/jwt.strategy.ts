@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { BearerChallengeService } from './bearer-challenge.service.js';
 import {
@@ -21,24 +22,17 @@ export const JWT_AUTH_STRATEGY = 'jwt-auth';
 
 /** Where `claim()` leaves the strategy that is to authenticate a request. */
 const CLAIMED_BY = Symbol('jwt-auth:claimed-by');
-/** Where `claim()` leaves the bearer token the guard already read. */
-const CLAIMED_TOKEN = Symbol('jwt-auth:claimed-token');
 
 interface ClaimableRequest extends RequestWithHeaders {
   [CLAIMED_BY]?: JwtStrategy;
-  [CLAIMED_TOKEN]?: string | null;
 }
 
 /**
- * passport-jwt's `jwtFromRequest`: the token a guard read and claimed the
- * request with, taken once, or else the `Authorization` header's.
+ * The strategy Passport holds under a name: what its own middleware, and so
+ * `AuthGuard`, looks up for each request.
  */
-function tokenOf(request: ClaimableRequest): string | null {
-  const claimed = request[CLAIMED_TOKEN];
-  if (claimed === undefined) return extractBearerToken(request);
-  request[CLAIMED_TOKEN] = undefined;
-  return claimed;
-}
+const heldByPassport = (name: string): unknown =>
+  (passport as unknown as { _strategy(name: string): unknown })._strategy(name);
 
 /** Passport's own `error` action of one authentication. */
 const PASSPORT_ERROR = Symbol('jwt-auth:passport-error');
@@ -108,7 +102,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   ) {
     const { algorithms, issuer, audience } = verifier.verifyOptions;
     super({
-      jwtFromRequest: tokenOf,
+      jwtFromRequest: extractBearerToken,
       secretOrKeyProvider: (_request, token, done) => {
         try {
           verifier.precheck(token);
@@ -136,7 +130,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
     const own = request[CLAIMED_BY];
     // A claim is for one authentication: a guard that runs after, on the
     // same request, gets the strategy Passport holds.
-    request[CLAIMED_BY] = undefined;
+    if (own !== undefined) request[CLAIMED_BY] = undefined;
     if (own !== undefined && Object.getPrototypeOf(this) !== own) {
       // Passport found another module's strategy under the shared name.
       // Its actions are closures over the request, not methods.
@@ -159,17 +153,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
 
   /**
    * Has this strategy authenticate the request the next time Passport is
-   * asked to, whichever module's strategy Passport holds under the shared name,
-   * with the bearer token the guard read from it (`null`: none), and links
-   * the response for its refusals. `JwtAuthGuard` calls it. (On the request
-   * rather than in Passport's options: a guard that returns options from
-   * `getAuthenticateOptions()` costs every request more.)
+   * asked to, whichever module's strategy Passport holds under the shared
+   * name, and links the response for its refusals. `JwtAuthGuard` calls it.
+   *
+   * It leaves the request as it is when Passport holds this strategy and
+   * the request knows its response already (an Express request's `res`;
+   * the module's Fastify hook links each request to its reply): an Express
+   * request keeps its properties in a dictionary, where adding one costs
+   * microseconds, more than the module's checks of a token. (And on the
+   * request rather than in Passport's options: a guard that returns options
+   * from `getAuthenticateOptions()` costs every request more too.)
    */
-  claim(request: object, response: unknown, token: string | null): void {
-    const claimed = request as ClaimableRequest;
-    claimed[CLAIMED_BY] = this;
-    claimed[CLAIMED_TOKEN] = token;
-    linkResponse(request, response);
+  claim(request: object, response: unknown): void {
+    if (heldByPassport(JWT_AUTH_STRATEGY) !== this) {
+      (request as ClaimableRequest)[CLAIMED_BY] = this;
+    }
+    if (responseOf(request) !== response) linkResponse(request, response);
   }
 
   /**
