@@ -16,8 +16,13 @@ export function linkResponse(request: object, response: unknown): void {
   (request as LinkedRequest)[RESPONSE] = response;
 }
 
-/** The response linked to a request, else Express's own link. */
+/**
+ * A request's response: Express's own link, else the one `linkResponse()`
+ * made. (Express first: an Express request keeps its properties in a
+ * dictionary, where looking for one it lacks costs far more than finding
+ * one it has.)
+ */
 export function responseOf(request: object): unknown {
   const linked = request as LinkedRequest;
-  return linked[RESPONSE] ?? linked.res;
+  return linked.res ?? linked[RESPONSE];
 }
