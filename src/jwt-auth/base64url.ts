@@ -2,10 +2,11 @@ import { isUtf8 } from 'node:buffer';
 
 /**
  * Base64url text of ASCII bytes alone, up to the dot that ends it. Every
- * four characters carry three bytes, and a byte's top bit lands in bit 32
- * of the first character, bit 8 of the second and bit 2 of the third, so
- * each position takes the characters whose bit is clear; a shorter last
- * group carries one byte (two characters) or two (three).
+ * four characters carry three bytes, and the top bits of the bytes are the
+ * bits worth 32 in the first character's value, 8 in the second's and 2 in
+ * the third's: each of these positions takes only the characters whose bit
+ * is clear. A shorter last group carries one byte (two characters) or two
+ * (three).
  */
 const ASCII_SEGMENT =
   /(?:[A-Za-f][A-HQ-Xg-nw-z0-3][ABEFIJMNQRUVYZcdghklopstwx014589][\w-])*(?:[A-Za-f][A-HQ-Xg-nw-z0-3]?[\w-])?\./y;

@@ -296,9 +296,8 @@ function nowSeconds(): number {
 /** Freezes a parsed JSON value and every object and array in it. */
 function deepFreeze<T extends object>(value: T): T {
   Object.freeze(value);
-  // JSON.parse makes plain objects and arrays: nothing enumerable is inherited.
-  for (const key in value) {
-    const member: unknown = value[key];
+  for (const key of Object.keys(value)) {
+    const member: unknown = value[key as keyof T];
     if (typeof member === 'object' && member !== null) deepFreeze(member);
   }
   return value;
