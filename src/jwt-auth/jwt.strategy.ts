@@ -128,18 +128,20 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
    */
   override authenticate(request: ClaimableRequest, options?: object): void {
     const own = request[CLAIMED_BY];
-    // A claim is for one authentication: a guard that runs after, on the
-    // same request, gets the strategy Passport holds.
-    if (own !== undefined) request[CLAIMED_BY] = undefined;
-    if (own !== undefined && Object.getPrototypeOf(this) !== own) {
-      // Passport found another module's strategy under the shared name.
-      // Its actions are closures over the request, not methods.
-      const actions = Object.fromEntries(
-        PASSPORT_ACTIONS.map((action) => [action, Reflect.get(this, action)]),
-      );
-      const bound = Object.assign(Object.create(own) as JwtStrategy, actions);
-      bound.authenticate(request, options);
-      return;
+    if (own !== undefined) {
+      // A claim is for one authentication: a guard that runs after, on the
+      // same request, gets the strategy Passport holds.
+      request[CLAIMED_BY] = undefined;
+      if (Object.getPrototypeOf(this) !== own) {
+        // Passport found another module's strategy under the shared name.
+        // Its actions are closures over the request, not methods.
+        const actions = Object.fromEntries(
+          PASSPORT_ACTIONS.map((action) => [action, Reflect.get(this, action)]),
+        );
+        const bound = Object.assign(Object.create(own) as JwtStrategy, actions);
+        bound.authenticate(request, options);
+        return;
+      }
     }
     // Passport's actions are closures over the request: each is kept, and
     // the refusals are answered through Passport's own error.
