@@ -104,6 +104,10 @@ describe('JwtAuthGuard', () => {
 
   const guarded = handlerOf(ProbeController, 'guarded');
 
+  /** The guard's answer as a promise, whether it came at once or not. */
+  const verdictOf = async (context: ExecutionContextHost): Promise<boolean> =>
+    guard.canActivate(context);
+
   it('lets a valid token through and puts the user on the request', async () => {
     const token = await tokens.sign({ sub: 0 });
     const { request, context } = exchange(
@@ -111,9 +115,51 @@ describe('JwtAuthGuard', () => {
       ProbeController,
       `Bearer ${token}`,
     );
-    await expect(guard.canActivate(context)).resolves.toBe(true);
+    await expect(verdictOf(context)).resolves.toBe(true);
     expect(request.user?.userId).toBe(0);
     expect(request.user?.claims.sub).toBe('0');
+  });
+
+  describe('with a token it verified before, and the revocation store in memory', () => {
+    /** A token the guard has verified twice, and so remembers. */
+    async function rememberedToken(sub: number): Promise<string> {
+      const token = await tokens.sign({ sub });
+      for (let time = 0; time < 2; time++) {
+        const { context } = exchange(
+          guarded,
+          ProbeController,
+          `Bearer ${token}`,
+        );
+        await expect(verdictOf(context)).resolves.toBe(true);
+      }
+      return token;
+    }
+
+    it('answers at once, and puts the user on the request', async () => {
+      const token = await rememberedToken(8);
+      const { request, context } = exchange(
+        guarded,
+        ProbeController,
+        `Bearer ${token}`,
+      );
+      expect(guard.canActivate(context)).toBe(true);
+      expect(request.user?.userId).toBe(8);
+    });
+
+    it('refuses it at once once it is revoked, with token_revoked', async () => {
+      const token = await rememberedToken(9);
+      await tokens.revoke(token);
+      const { request, headers, context } = exchange(
+        guarded,
+        ProbeController,
+        `Bearer ${token}`,
+      );
+      expect(() => guard.canActivate(context)).toThrow(UnauthorizedException);
+      expect(headers['WWW-Authenticate']).toBe(
+        'Bearer realm="unit", error="invalid_token", error_description="The access token has been revoked"',
+      );
+      expect(request.user).toBeUndefined();
+    });
   });
 
   it.each([
@@ -129,7 +175,7 @@ describe('JwtAuthGuard', () => {
     ],
   ])('opens %s without a token', async (_label, handler, controller) => {
     const { request, context } = exchange(handler, controller);
-    await expect(guard.canActivate(context)).resolves.toBe(true);
+    await expect(verdictOf(context)).resolves.toBe(true);
     expect(request.user).toBeUndefined();
   });
 
@@ -141,9 +187,7 @@ describe('JwtAuthGuard', () => {
       ProbeController,
       authorization,
     );
-    const error = await Promise.resolve(guard.canActivate(context)).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await verdictOf(context).catch((caught: unknown) => caught);
     return { error, challenge: headers['WWW-Authenticate'] };
   }
 
@@ -205,7 +249,7 @@ describe('JwtAuthGuard', () => {
 
     it('lets a request without an Authorization header through anonymously', async () => {
       const { request, context } = exchange(optional, ProbeController);
-      await expect(guard.canActivate(context)).resolves.toBe(true);
+      await expect(verdictOf(context)).resolves.toBe(true);
       expect(request.user).toBeUndefined();
       expect(request[ANONYMOUS]).toBe(true);
     });
@@ -216,7 +260,7 @@ describe('JwtAuthGuard', () => {
         ProbeController,
         `Bearer ${await tokens.sign({ sub: 5 })}`,
       );
-      await expect(guard.canActivate(context)).resolves.toBe(true);
+      await expect(verdictOf(context)).resolves.toBe(true);
       expect(request.user?.userId).toBe(5);
       expect(request[ANONYMOUS]).toBeUndefined();
     });
@@ -238,7 +282,7 @@ describe('JwtAuthGuard', () => {
           ProbeController,
           authorization,
         );
-        await expect(guard.canActivate(context)).rejects.toBeInstanceOf(
+        await expect(verdictOf(context)).rejects.toBeInstanceOf(
           UnauthorizedException,
         );
         expect(headers['WWW-Authenticate']).toBe(expected);
@@ -264,7 +308,7 @@ describe('JwtAuthGuard', () => {
         ProbeController,
         `Bearer ${token}`,
       );
-      const verdict = await Promise.resolve(guard.canActivate(context)).catch(
+      const verdict = await verdictOf(context).catch(
         (caught: unknown) => caught,
       );
       if (passes) {
@@ -284,7 +328,7 @@ describe('JwtAuthGuard', () => {
 
     it('refuses a request without a token with the 401, not the 403', async () => {
       const { headers, context } = exchange(scoped, ProbeController);
-      await expect(guard.canActivate(context)).rejects.toBeInstanceOf(
+      await expect(verdictOf(context)).rejects.toBeInstanceOf(
         UnauthorizedException,
       );
       expect(headers['WWW-Authenticate']).toBe('Bearer realm="unit"');

@@ -46,38 +46,42 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
   }
 
   /**
+   * Answers at once for a token it verified before when the revocation
+   * store is in this process's memory (the request then waits for no
+   * promise), and in a promise otherwise.
+   *
    * @throws UnauthorizedException with the RFC 6750 challenge set.
    * @throws ForbiddenException with the `insufficient_scope` challenge set.
    * @throws ServiceUnavailableException when revocation cannot be checked.
    */
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const access = this.getRouteAccess(context);
     if (access.mode === 'public') return true;
     // Passport's request: AuthGuard's getRequest(), which a subclass may override.
     const request = this.getRequest(context) as Request;
-    const user =
-      access.mode === 'optional' && !sendsAuthorization(request)
-        ? this.strategy.userWithoutCredentials()
-        : await this.authenticate(context, request);
-    if (user === undefined) {
-      // An anonymous caller of an @OptionalAuth() route, or of any route
-      // under the testing strategy's 'allow-anonymous' (Passport's own
-      // strategy never passes without a user): a route that requires
-      // scopes refuses it.
-      if (access.mode === 'required' && access.scopes.length > 0) {
-        throw this.challenge.refuse(this.responseOf(context), 'token_missing');
+    if (access.mode === 'optional' && !sendsAuthorization(request)) {
+      return this.admit(
+        context,
+        request,
+        access,
+        this.strategy.userWithoutCredentials(),
+      );
+    }
+    const token = extractBearerToken(request);
+    let remembered: AuthenticatedUser | undefined;
+    try {
+      remembered =
+        token === null ? undefined : this.strategy.rememberedUser(token);
+      if (
+        remembered !== undefined &&
+        this.strategy.assertedNotRevokedNow(remembered)
+      ) {
+        return this.admit(context, request, access, remembered);
       }
-      request[ANONYMOUS] = true;
-      return true;
+    } catch (error) {
+      throw this.challenge.answer(this.responseOf(context), error);
     }
-    request.user = user;
-    if (
-      access.mode === 'required' &&
-      !grantsScopes(user.claims.scope, access.scopes)
-    ) {
-      this.throwInsufficientScope(context, access.scopes);
-    }
-    return true;
+    return this.authenticate(context, request, access, token, remembered);
   }
 
   /** Passport's verdict: the user, or the strategy's refusal thrown. */
@@ -109,21 +113,24 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
     throw this.challenge.forbid(this.responseOf(context), scopes);
   }
 
+  /**
+   * Asks the revocation store about a remembered token, or has Passport
+   * authenticate the request, then admits it.
+   */
   private async authenticate(
     context: ExecutionContext,
     request: Request,
-  ): Promise<AuthenticatedUser | undefined> {
-    const token = extractBearerToken(request);
-    if (token !== null) {
+    access: RouteAccess,
+    token: string | null,
+    remembered: AuthenticatedUser | undefined,
+  ): Promise<boolean> {
+    if (remembered !== undefined) {
       try {
-        const remembered = this.strategy.rememberedUser(token);
-        if (remembered !== undefined) {
-          await this.strategy.assertNotRevoked(remembered);
-          return remembered;
-        }
+        await this.strategy.assertNotRevoked(remembered);
       } catch (error) {
         throw this.challenge.answer(this.responseOf(context), error);
       }
+      return this.admit(context, request, access, remembered);
     }
     this.strategy.claim(request, this.responseOf(context));
     await super.canActivate(context);
@@ -131,7 +138,38 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
     if (token !== null && user !== undefined) {
       this.strategy.remember(token, user);
     }
-    return user;
+    return this.admit(context, request, access, user);
+  }
+
+  /**
+   * Lets the request through as `user`, or as an anonymous caller when
+   * there is none, unless the route requires what the caller lacks.
+   */
+  private admit(
+    context: ExecutionContext,
+    request: Request,
+    access: RouteAccess,
+    user: AuthenticatedUser | undefined,
+  ): true {
+    if (user === undefined) {
+      // An anonymous caller of an @OptionalAuth() route, or of any route
+      // under the testing strategy's 'allow-anonymous' (Passport's own
+      // strategy never passes without a user): a route that requires
+      // scopes refuses it.
+      if (access.mode === 'required' && access.scopes.length > 0) {
+        throw this.challenge.refuse(this.responseOf(context), 'token_missing');
+      }
+      request[ANONYMOUS] = true;
+      return true;
+    }
+    request.user = user;
+    if (
+      access.mode === 'required' &&
+      !grantsScopes(user.claims.scope, access.scopes)
+    ) {
+      this.throwInsufficientScope(context, access.scopes);
+    }
+    return true;
   }
 
   private responseOf(context: ExecutionContext): unknown {

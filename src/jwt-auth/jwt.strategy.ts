@@ -176,7 +176,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   /**
    * The user of a token that passed every check before and is still within
    * its times; `undefined` when the token is not remembered. Revocation is
-   * not checked here: `JwtAuthGuard` asks `assertNotRevoked()` next.
+   * not checked here: `JwtAuthGuard` asks `assertedNotRevokedNow()`, or
+   * `assertNotRevoked()`, next.
    *
    * @throws InvalidTokenError when a remembered token's time is up.
    */
@@ -191,6 +192,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
    */
   assertNotRevoked(user: AuthenticatedUser): Promise<void> {
     return this.revocation.assertNotRevoked(user);
+  }
+
+  /**
+   * `assertNotRevoked()` at once, when the revocation store is in this
+   * process's memory: `true` when it checked the token, `false` when the
+   * store answers only in a promise.
+   *
+   * @throws InvalidTokenError, RevocationUnavailableError as `validate()`.
+   */
+  assertedNotRevokedNow(user: AuthenticatedUser): boolean {
+    return this.revocation.assertedNow(user);
   }
 
   /**

@@ -51,24 +51,28 @@ export class RevocationService implements OnApplicationShutdown {
    * with `revocation.failOpen`, a logged pass.
    */
   async assertNotRevoked(user: AuthenticatedUser): Promise<void> {
-    const { lookupNow } = this.owned;
-    if (lookupNow === undefined) return this.askStore(user);
-    this.assertNow(user, lookupNow);
+    if (!this.assertedNow(user)) return this.askStore(user);
   }
 
-  /** `assertNotRevoked()` with a store in this process's memory. */
-  private assertNow(
-    user: AuthenticatedUser,
-    lookupNow: NonNullable<OwnedRevocationStore['lookupNow']>,
-  ): void {
+  /**
+   * `assertNotRevoked()` at once, with a store in this process's memory:
+   * `true` when it checked the token, `false` when the store answers only
+   * in a promise (then ask `assertNotRevoked()`).
+   *
+   * @throws as `assertNotRevoked()`.
+   */
+  assertedNow(user: AuthenticatedUser): boolean {
+    const { lookupNow } = this.owned;
+    if (lookupNow === undefined) return false;
     let state: RevocationState;
     try {
       state = lookupNow(user.tokenId, user.userId);
     } catch (error) {
       this.unanswered(error);
-      return;
+      return true;
     }
     assertState(user, state);
+    return true;
   }
 
   /** `assertNotRevoked()` with a store that answers in a promise, in time. */
