@@ -72,6 +72,16 @@ describe('extractBearerToken with repeated Authorization fields', () => {
     ];
     expect(extractBearerToken(build(raw.slice(2)))).toBe('a.b.c, Bearer d.e.f');
     expect(
+      extractBearerToken(
+        build([...raw, 'Accept', '*/*', 'AUTHORIZATION', 'Bearer g.h.i']),
+      ),
+    ).toBe('a.b.c, Bearer d.e.f, Bearer g.h.i');
+    expect(
+      extractBearerToken(
+        build(['Authorization', 'Bearer a.b.c', 'Authorizatio', 'Bearer x']),
+      ),
+    ).toBe('a.b.c');
+    expect(
       extractBearerToken(build(['Authorization', 'Bearer a.b.c', 'Host', 'x'])),
     ).toBe('a.b.c');
   });

@@ -50,14 +50,18 @@ function authorizationHeader(request: RequestWithHeaders): string | undefined {
   if (typeof header !== 'string') return undefined;
   const raw = request.rawHeaders ?? request.raw?.rawHeaders;
   if (raw === undefined) return header;
-  const values: string[] = [];
+  let values: string[] | undefined;
+  let first: string | undefined;
   for (let index = 0; index < raw.length; index += 2) {
-    if (
-      raw[index].length === 13 &&
-      raw[index].toLowerCase() === 'authorization'
-    ) {
-      values.push(raw[index + 1]);
-    }
+    if (!isAuthorization(raw[index])) continue;
+    if (first === undefined) first = raw[index + 1];
+    else (values ??= [first]).push(raw[index + 1]);
   }
-  return values.length > 1 ? values.join(', ') : header;
+  return values === undefined ? header : values.join(', ');
 }
+
+/** Whether a raw field name is `Authorization`, in any case. */
+const isAuthorization = (name: string): boolean =>
+  name === 'authorization' ||
+  name === 'Authorization' ||
+  (name.length === 13 && name.toLowerCase() === 'authorization');
