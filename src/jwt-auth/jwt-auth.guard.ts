@@ -132,7 +132,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
       }
       return this.admit(context, request, access, remembered);
     }
-    this.strategy.claim(request, this.responseOf(context));
+    this.strategy.claim(request, this.responseOf(context), token);
     await super.canActivate(context);
     const user = request.user;
     if (token !== null && user !== undefined) {

@@ -38,6 +38,8 @@ const heldByPassport = (name: string): unknown =>
 const PASSPORT_ERROR = Symbol('jwt-auth:passport-error');
 /** The response one authentication answers on. */
 const ANSWERED_ON = Symbol('jwt-auth:answered-on');
+/** The token `JwtAuthGuard` read from the request, when it handed one over. */
+const HANDED_TOKEN = Symbol('jwt-auth:handed-token');
 
 /**
  * What Passport gives `JwtStrategy` for one request: an object of its own,
@@ -46,7 +48,29 @@ const ANSWERED_ON = Symbol('jwt-auth:answered-on');
 interface Authentication {
   [PASSPORT_ERROR]: (error: Error) => void;
   [ANSWERED_ON]: unknown;
+  [HANDED_TOKEN]: string | null | undefined;
   readonly challenge: BearerChallengeService;
+}
+
+/**
+ * passport-jwt's `jwtFromRequest`, called on the authentication's object:
+ * the token the guard handed over, else the one read from the request.
+ */
+function tokenOf(
+  this: Authentication,
+  request: RequestWithHeaders,
+): string | null {
+  const handed = this[HANDED_TOKEN];
+  return handed === undefined ? extractBearerToken(request) : handed;
+}
+
+/**
+ * A request `JwtAuthGuard` has read the token of, and that token, until
+ * Passport authenticates the request: the token is then not read again.
+ */
+interface Handover {
+  request: object | undefined;
+  token: string | null;
 }
 
 /**
@@ -94,6 +118,12 @@ const PASSPORT_ACTIONS = [
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
+  /**
+   * Shared by the objects Passport makes from this strategy for each
+   * request, and so changed in place, never replaced.
+   */
+  private readonly handover: Handover = { request: undefined, token: null };
+
   constructor(
     protected readonly verifier: TokenVerifier,
     protected readonly revocation: RevocationService,
@@ -102,7 +132,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   ) {
     const { algorithms, issuer, audience } = verifier.verifyOptions;
     super({
-      jwtFromRequest: extractBearerToken,
+      jwtFromRequest: tokenOf as (request: unknown) => string | null,
       secretOrKeyProvider: (_request, token, done) => {
         try {
           verifier.precheck(token);
@@ -146,6 +176,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
     // Passport's actions are closures over the request: each is kept, and
     // the refusals are answered through Passport's own error.
     const authentication = this as unknown as Authentication;
+    const { handover } = this;
+    if (handover.request === request) {
+      authentication[HANDED_TOKEN] = handover.token;
+      handover.request = undefined;
+    } else {
+      authentication[HANDED_TOKEN] = undefined;
+    }
     authentication[ANSWERED_ON] = responseOf(request);
     authentication[PASSPORT_ERROR] = Reflect.get(this, 'error');
     this.fail = failWithRefusal;
@@ -156,17 +193,22 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
   /**
    * Has this strategy authenticate the request the next time Passport is
    * asked to, whichever module's strategy Passport holds under the shared
-   * name, and links the response for its refusals. `JwtAuthGuard` calls it.
+   * name, with the `token` read from it already (`null`: none), and links
+   * the response for its refusals. `JwtAuthGuard` calls it.
    *
    * It leaves the request as it is when Passport holds this strategy and
    * the request knows its response already (an Express request's `res`;
-   * the module's Fastify hook links each request to its reply): an Express
-   * request keeps its properties in a dictionary, where adding one costs
-   * microseconds, more than the module's checks of a token. (And on the
-   * request rather than in Passport's options: a guard that returns options
-   * from `getAuthenticateOptions()` costs every request more too.)
+   * the module's Fastify hook links each request to its reply): Express
+   * gives every request a new prototype, after which adding a property to
+   * it costs about a microsecond, more than the module's checks of a token.
+   * (And on the request rather than in Passport's options: a guard that
+   * returns options from `getAuthenticateOptions()` costs every request
+   * more too.) The token is handed over on the strategy, for the request
+   * it was read from only.
    */
-  claim(request: object, response: unknown): void {
+  claim(request: object, response: unknown, token: string | null): void {
+    this.handover.request = request;
+    this.handover.token = token;
     if (heldByPassport(JWT_AUTH_STRATEGY) !== this) {
       (request as ClaimableRequest)[CLAIMED_BY] = this;
     }

@@ -18,9 +18,9 @@ export function linkResponse(request: object, response: unknown): void {
 
 /**
  * A request's response: Express's own link, else the one `linkResponse()`
- * made. (Express first: an Express request keeps its properties in a
- * dictionary, where looking for one it lacks costs far more than finding
- * one it has.)
+ * made. (Express first: Express gives every request a new prototype, after
+ * which looking for a property the request lacks costs far more than
+ * finding one it has.)
  */
 export function responseOf(request: object): unknown {
   const linked = request as LinkedRequest;
