@@ -73,6 +73,12 @@ const ROUTES: readonly Route[] = [
     credential: 'repeated token',
   },
   {
+    name: 'userOnly',
+    label: 'a guard that only sets request.user',
+    path: '/floor/me',
+    credential: 'repeated token',
+  },
+  {
     name: 'canonicalKeyObject',
     label: 'canonical AuthGuard + passport-jwt, KeyObject',
     path: '/canonical/key-object/me',
@@ -367,6 +373,13 @@ const RATIOS: readonly RatioDefinition[] = [
     name: 'guarded / open, repeated token',
     formula: 't(open) / t(JwtAuthGuard), both with the repeated token',
     of: (t) => t('openRepeated') / t('ours'),
+  },
+  {
+    name: 'floor: a guard that only sets request.user / open, repeated token',
+    formula:
+      't(open) / t(a guard that only sets request.user), both with the repeated token',
+    store: 'memory',
+    of: (t) => t('openRepeated') / t('userOnly'),
   },
   {
     name: 'guarded / open without Authorization, repeated token',

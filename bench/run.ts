@@ -244,6 +244,9 @@ function summarise(): SummaryRow[] {
         atLeast(0.85),
       ],
     ]);
+    const floor =
+      'floor: a guard that only sets request.user / open, repeated token';
+    row(`HTTP ${floor} (${label})`, both(floor, '', none));
     const withoutHeader =
       'guarded / open without Authorization, repeated token';
     row(`HTTP ${withoutHeader} (${label})`, both(withoutHeader, '', none));

@@ -2,9 +2,12 @@ import 'reflect-metadata';
 import {
   Controller,
   Get,
+  Injectable,
   Module,
   Req,
   UseGuards,
+  type CanActivate,
+  type ExecutionContext,
   type INestApplication,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -15,8 +18,8 @@ import { CanonicalModule } from './canonical.module.js';
 
 /*
  * The server the HTTP benchmark drives, in a process of its own: an open
- * route, a route behind JwtAuthGuard and the canonical passport-jwt routes,
- * in one application on one adapter, so that they differ only by their
+ * route, a route behind JwtAuthGuard, the canonical passport-jwt routes and
+ * a route behind a guard that only sets `request.user`, in one application on one adapter, so that they differ only by their
  * guard. Configured by the bench through BENCH_ADAPTER ('express' or
  * 'fastify'), JWT_SECRET and, for the Redis revocation store, REDIS_URL.
  * It listens on the loopback interface alone, and answers 'cpu' on the
@@ -25,6 +28,21 @@ import { CanonicalModule } from './canonical.module.js';
 
 const secret = process.env.JWT_SECRET ?? '';
 const redisUrl = process.env.REDIS_URL;
+
+/**
+ * The least a guard that authenticates can do: put a user on the request,
+ * with no check at all. Its route shows what the framework and the adapter
+ * charge any such guard, which no real guard can go below.
+ */
+@Injectable()
+class UserOnlyGuard implements CanActivate {
+  private readonly user = Object.freeze({ userId: 1 });
+
+  canActivate(context: ExecutionContext): boolean {
+    context.switchToHttp().getRequest<{ user?: object }>().user = this.user;
+    return true;
+  }
+}
 
 @Controller()
 class BenchController {
@@ -36,6 +54,12 @@ class BenchController {
   @UseGuards(JwtAuthGuard)
   @Get('me')
   me(@Req() request: { user: { userId: number } }): { userId: number } {
+    return { userId: request.user.userId };
+  }
+
+  @UseGuards(UserOnlyGuard)
+  @Get('floor/me')
+  floor(@Req() request: { user: { userId: number } }): { userId: number } {
     return { userId: request.user.userId };
   }
 }
@@ -51,6 +75,7 @@ class BenchController {
     CanonicalModule.register(secret),
   ],
   controllers: [BenchController],
+  providers: [UserOnlyGuard],
 })
 class BenchModule {}
 
