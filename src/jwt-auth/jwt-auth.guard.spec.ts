@@ -6,10 +6,12 @@ import {
   UnauthorizedException,
   type INestApplication,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import { forgeToken, nowSeconds } from '../../test/support/jws.js';
+import { BearerChallengeService } from './bearer-challenge.service.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtAuthModule } from './jwt-auth.module.js';
@@ -324,6 +326,32 @@ describe('JwtAuthGuard', () => {
       expect(headers['WWW-Authenticate']).toBe(
         'Bearer realm="unit", error="insufficient_scope", error_description="The access token does not grant the required scope", scope="read write"',
       );
+    });
+
+    it("lets a subclass's own scope refusal through, for a remembered token too", async () => {
+      class ScopeError extends Error {}
+      class DomainGuard extends JwtAuthGuard {
+        protected override throwInsufficientScope(): never {
+          throw new ScopeError('insufficient scope');
+        }
+      }
+      const domainGuard = new DomainGuard(
+        app.get(Reflector),
+        app.get(JwtStrategy),
+        app.get(BearerChallengeService),
+      );
+      const token = await tokens.sign({ sub: 4, scope: 'read' });
+      // The third presentation finds the token remembered.
+      for (let time = 0; time < 3; time++) {
+        const { context } = exchange(
+          scoped,
+          ProbeController,
+          `Bearer ${token}`,
+        );
+        await expect(
+          (async () => domainGuard.canActivate(context))(),
+        ).rejects.toBeInstanceOf(ScopeError);
+      }
     });
 
     it('refuses a request without a token with the 401, not the 403', async () => {

@@ -69,19 +69,19 @@ export class JwtAuthGuard extends AuthGuard(JWT_AUTH_STRATEGY) {
     }
     const token = extractBearerToken(request);
     let remembered: AuthenticatedUser | undefined;
+    let checked: boolean;
     try {
       remembered =
         token === null ? undefined : this.strategy.rememberedUser(token);
-      if (
+      checked =
         remembered !== undefined &&
-        this.strategy.assertedNotRevokedNow(remembered)
-      ) {
-        return this.admit(context, request, access, remembered);
-      }
+        this.strategy.assertedNotRevokedNow(remembered);
     } catch (error) {
       throw this.challenge.answer(this.responseOf(context), error);
     }
-    return this.authenticate(context, request, access, token, remembered);
+    return checked
+      ? this.admit(context, request, access, remembered)
+      : this.authenticate(context, request, access, token, remembered);
   }
 
   /** Passport's verdict: the user, or the strategy's refusal thrown. */

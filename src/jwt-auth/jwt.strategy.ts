@@ -57,10 +57,10 @@ interface Authentication {
  * the token the guard handed over, else the one read from the request.
  */
 function tokenOf(
-  this: Authentication,
+  this: Authentication | undefined,
   request: RequestWithHeaders,
 ): string | null {
-  const handed = this[HANDED_TOKEN];
+  const handed = this?.[HANDED_TOKEN];
   return handed === undefined ? extractBearerToken(request) : handed;
 }
 
@@ -180,6 +180,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
     if (handover.request === request) {
       authentication[HANDED_TOKEN] = handover.token;
       handover.request = undefined;
+      handover.token = null;
     } else {
       authentication[HANDED_TOKEN] = undefined;
     }
