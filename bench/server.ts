@@ -19,11 +19,12 @@ import { CanonicalModule } from './canonical.module.js';
 /*
  * The server the HTTP benchmark drives, in a process of its own: an open
  * route, a route behind JwtAuthGuard, the canonical passport-jwt routes and
- * a route behind a guard that only sets `request.user`, in one application on one adapter, so that they differ only by their
- * guard. Configured by the bench through BENCH_ADAPTER ('express' or
- * 'fastify'), JWT_SECRET and, for the Redis revocation store, REDIS_URL.
- * It listens on the loopback interface alone, and answers 'cpu' on the
- * IPC channel with its CPU time so far.
+ * a route behind a guard that only sets `request.user`, in one application
+ * on one adapter, so that they differ only by their guard. Configured by
+ * the bench through BENCH_ADAPTER ('express' or 'fastify'), JWT_SECRET and,
+ * for the Redis revocation store, REDIS_URL. It listens on the loopback
+ * interface alone, and answers 'cpu' on the IPC channel with its CPU time
+ * so far.
  */
 
 const secret = process.env.JWT_SECRET ?? '';
