@@ -44,8 +44,16 @@ export {
   RequireScopes,
 } from './require-scopes.decorator.js';
 export { MemoryRevocationStore } from './revocation/memory-revocation.store.js';
+export {
+  MirroredRedisRevocationStore,
+  type MirroredRedisRevocationStoreOptions,
+  type RedisFeedConnection,
+} from './revocation/mirrored-redis-revocation.store.js';
 export { RedisRevocationStore } from './revocation/redis-revocation.store.js';
-export type { RedisCommandClient } from './revocation/redis-revocation.store.js';
+export type {
+  RedisCommandClient,
+  RevocationEntry,
+} from './revocation/redis-revocation.store.js';
 export type {
   RevocationState,
   RevocationStore,

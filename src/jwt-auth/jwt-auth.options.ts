@@ -52,6 +52,9 @@ export interface ResolvedRevocationOptions {
         readonly url: string | undefined;
         readonly client: RedisCommandClient | undefined;
         readonly keyPrefix: string;
+        readonly mirror: boolean;
+        /** Milliseconds. */
+        readonly maxStaleness: number;
       }
     | undefined;
   /** Entries. */
@@ -173,7 +176,13 @@ function resolveRevocation(
   }
   let resolvedRedis: ResolvedRevocationOptions['redis'];
   if (redis !== undefined) {
-    const { url, client, keyPrefix = 'jwt-auth:revoked:' } = redis;
+    const {
+      url,
+      client,
+      keyPrefix = 'jwt-auth:revoked:',
+      mirror = true,
+      maxStaleness = 1000,
+    } = redis;
     if ((url === undefined) === (client === undefined)) {
       throw new JwtAuthOptionsError(
         'revocation.redis',
@@ -206,7 +215,35 @@ function resolveRevocation(
         'JwtAuthModule option "revocation.redis.keyPrefix" must be a string',
       );
     }
-    resolvedRedis = Object.freeze({ url, client, keyPrefix });
+    if (typeof mirror !== 'boolean') {
+      throw new JwtAuthOptionsError(
+        'revocation.redis.mirror',
+        'JwtAuthModule option "revocation.redis.mirror" must be a boolean',
+      );
+    }
+    if (
+      mirror &&
+      client !== undefined &&
+      typeof (client as { duplicate?: unknown }).duplicate !== 'function'
+    ) {
+      throw new JwtAuthOptionsError(
+        'revocation.redis.client',
+        'JwtAuthModule option "revocation.redis.client" must be an ioredis client (with duplicate()) for the mirror; set "revocation.redis.mirror" to false to ask Redis on every check',
+      );
+    }
+    resolvedRedis = Object.freeze({
+      url,
+      client,
+      keyPrefix,
+      mirror,
+      maxStaleness: wholeNumber(
+        'revocation.redis.maxStaleness',
+        maxStaleness,
+        50,
+        'milliseconds',
+        60_000,
+      ),
+    });
   }
   if (
     revocation.failOpen !== undefined &&
@@ -292,7 +329,7 @@ function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {
 function wholeNumber(
   option: string,
   value: unknown,
-  minimum: 0 | 1,
+  minimum: number,
   unit: string,
   maximum = Number.MAX_SAFE_INTEGER,
 ): number {
@@ -301,11 +338,13 @@ function wholeNumber(
     (value as number) < minimum ||
     (value as number) > maximum
   ) {
-    const kind = minimum === 0 ? 'non-negative' : 'positive';
+    const kind =
+      minimum === 0 ? 'non-negative ' : minimum === 1 ? 'positive ' : '';
+    const least = minimum > 1 ? ` from ${minimum}` : '';
     const bound = maximum < Number.MAX_SAFE_INTEGER ? ` up to ${maximum}` : '';
     throw new JwtAuthOptionsError(
       option,
-      `JwtAuthModule option "${option}" must be a ${kind} whole number of ${unit}${bound}`,
+      `JwtAuthModule option "${option}" must be a ${kind}whole number of ${unit}${least}${bound}`,
     );
   }
   return value as number;

@@ -106,15 +106,38 @@ export interface RevocationOptions {
   redis?: {
     /** A Redis URL (`redis://host:6379/0`); the module opens and closes the connection. */
     url?: string;
-    /** Or a client of the application's own (an `ioredis` client). */
+    /**
+     * Or a client of the application's own: an `ioredis` client, `Redis` or
+     * `Cluster` (the mirror listens to the feed on a `duplicate()` of it, or
+     * of a master of the cluster).
+     */
     client?: RedisCommandClient;
-    /** Prefix of every key. @default 'jwt-auth:revoked:' */
+    /** Prefix of every key, and of the feed channel (`<keyPrefix>feed`). @default 'jwt-auth:revoked:' */
     keyPrefix?: string;
+    /**
+     * Look revocations up in a mirror in this process's memory, which
+     * follows Redis through a pub/sub feed, rather than in Redis on every
+     * request. `false` asks Redis each time (one round trip per guarded
+     * request), and needs only a client with `call()`.
+     *
+     * @default true
+     */
+    mirror?: boolean;
+    /**
+     * With the mirror: how old, in milliseconds, the last proof that it
+     * holds every revocation may be before checks fail closed (503). The
+     * feed is proven every quarter of it; a revocation cannot go unseen
+     * for longer, even when the feed fails without a word.
+     *
+     * @default 1000
+     */
+    maxStaleness?: number;
   };
   /** A store of the application's own; takes precedence over `redis`. */
   store?: RevocationStore;
   /**
-   * Capacity of the in-memory store, in entries (revoked tokens plus users).
+   * Capacity of the in-memory store, and of the Redis mirror, in entries
+   * (revoked tokens plus users).
    *
    * @default 100000
    */

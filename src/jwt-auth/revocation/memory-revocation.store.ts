@@ -99,6 +99,28 @@ export class MemoryRevocationStore implements RevocationStore {
     issuedAt: number | undefined,
     expiresAt: number,
   ): Promise<void> {
+    this.revokeTokenNow(tokenId, userId, issuedAt, expiresAt);
+  }
+
+  async revokeUser(
+    userId: number,
+    revokedAt: number,
+    expiresAt: number,
+  ): Promise<void> {
+    this.revokeUserNow(userId, revokedAt, expiresAt);
+  }
+
+  /**
+   * `revokeToken()`, at once.
+   *
+   * @throws RevocationUnavailableError when the store is full.
+   */
+  revokeTokenNow(
+    tokenId: string,
+    userId: number,
+    issuedAt: number | undefined,
+    expiresAt: number,
+  ): void {
     const now = nowSeconds();
     // Nothing to keep: a lookup would not report it.
     if (expiresAt <= now) return;
@@ -130,11 +152,12 @@ export class MemoryRevocationStore implements RevocationStore {
     this.fold(user, { issuedAt, expiresAt });
   }
 
-  async revokeUser(
-    userId: number,
-    revokedAt: number,
-    expiresAt: number,
-  ): Promise<void> {
+  /**
+   * `revokeUser()`, at once.
+   *
+   * @throws RevocationUnavailableError when the store is full.
+   */
+  revokeUserNow(userId: number, revokedAt: number, expiresAt: number): void {
     const now = nowSeconds();
     if (expiresAt <= now) return;
     const user = this.unexpired(userId, now);

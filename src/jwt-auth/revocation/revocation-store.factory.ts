@@ -1,13 +1,29 @@
 import { Logger } from '@nestjs/common';
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { JwtAuthOptionsError } from '../errors/jwt-auth-options.error.js';
 import type { ResolvedJwtAuthOptions } from '../jwt-auth.options.js';
 import { MemoryRevocationStore } from './memory-revocation.store.js';
-import { RedisRevocationStore } from './redis-revocation.store.js';
+import {
+  MirroredRedisRevocationStore,
+  type RedisFeedConnection,
+} from './mirrored-redis-revocation.store.js';
+import {
+  RedisRevocationStore,
+  type RedisCommandClient,
+} from './redis-revocation.store.js';
 import type { OwnedRevocationStore } from './revocation.service.js';
 
-/** How long startup waits for a Redis given by URL before going on without it, in milliseconds. */
+/** How long startup waits for Redis before going on without it, in milliseconds. */
 const REDIS_STARTUP_WAIT = 2000;
+
+/** The parts of an `ioredis` client, `Redis` or `Cluster`, the mirror uses. */
+interface IoRedisClient extends RedisCommandClient, EventEmitter {
+  readonly status: string;
+  duplicate(override?: { lazyConnect?: boolean }): RedisFeedConnection;
+  /** A cluster's: its master nodes. */
+  nodes?(role: 'master'): IoRedisClient[];
+  disconnect(): void;
+}
 
 /** The store the options ask for. Loads `ioredis` only for a Redis URL. */
 export async function createRevocationStore(
@@ -22,9 +38,65 @@ export async function createRevocationStore(
       lookupNow: (tokenId, userId) => memory.lookupNow(tokenId, userId),
     };
   }
-  if (redis.client !== undefined)
-    return { store: new RedisRevocationStore(redis.client, redis.keyPrefix) };
+  const logger = new Logger('JwtAuth');
+  const { keyPrefix, maxStaleness } = redis;
+  if (redis.client !== undefined && !redis.mirror)
+    return { store: new RedisRevocationStore(redis.client, keyPrefix) };
 
+  let client: IoRedisClient;
+  let opened: IoRedisClient | undefined;
+  if (redis.client !== undefined) {
+    client = redis.client as IoRedisClient;
+  } else {
+    opened = client = await connect(redis.url as string, logger);
+    if (!redis.mirror) {
+      await startup(once(client, 'ready'), logger, 'Redis revocation store');
+      return {
+        store: new RedisRevocationStore(client, keyPrefix),
+        close: async () => opened?.disconnect(),
+      };
+    }
+  }
+
+  // A cluster's feed listens on one of its masters: every node of a
+  // cluster hears every message published on any of them.
+  if (client.nodes !== undefined && client.status !== 'ready') {
+    await startup(once(client, 'ready'), logger, 'Redis Cluster client');
+  }
+  const cluster = client.nodes?.bind(client);
+  // A cluster's nodes connect lazily, which a copy would inherit.
+  const feed = (
+    cluster === undefined ? client : cluster('master')[0]
+  )?.duplicate({ lazyConnect: false });
+  if (feed === undefined) {
+    throw new JwtAuthOptionsError(
+      'revocation.redis.client',
+      'JwtAuthModule option "revocation.redis.client": the Redis Cluster has no master node to listen to the revocation feed on',
+    );
+  }
+  const mirror = new MirroredRedisRevocationStore(client, feed, {
+    keyPrefix,
+    maxEntries,
+    maxStaleness,
+    nodes: cluster === undefined ? undefined : () => cluster('master'),
+  });
+  if (!(await mirror.ready(REDIS_STARTUP_WAIT))) {
+    logger.warn(
+      'Redis revocation mirror not in step at startup: guarded requests get 503 until it is',
+    );
+  }
+  return {
+    store: mirror,
+    lookupNow: (tokenId, userId) => mirror.lookupNow(tokenId, userId),
+    close: async () => {
+      mirror.close();
+      opened?.disconnect();
+    },
+  };
+}
+
+/** Opens the module's own connection to Redis, logging when it comes and goes. */
+async function connect(url: string, logger: Logger): Promise<IoRedisClient> {
   let Redis: typeof import('ioredis').Redis;
   try {
     ({ Redis } = await import('ioredis'));
@@ -34,8 +106,7 @@ export async function createRevocationStore(
       `JwtAuthModule option "revocation.redis.url" needs the ioredis package (npm install ioredis): ${(error as Error).message}`,
     );
   }
-  const logger = new Logger('JwtAuth');
-  const client = new Redis(redis.url as string, {
+  const client = new Redis(url, {
     // Fail a command at once while disconnected, rather than queueing it:
     // the guard answers 503 quickly and checks resume on reconnection.
     enableOfflineQueue: false,
@@ -51,19 +122,29 @@ export async function createRevocationStore(
     if (!healthy) logger.log('Redis revocation store reachable again');
     healthy = true;
   });
-  const ready = once(client, 'ready').then(() => true);
+  return client;
+}
+
+/** Waits for `ready` during startup, at most `REDIS_STARTUP_WAIT`. */
+async function startup(
+  ready: Promise<unknown>,
+  logger: Logger,
+  what: string,
+): Promise<void> {
   const timedOut = new Promise<false>((resolve) =>
     setTimeout(() => resolve(false), REDIS_STARTUP_WAIT).unref(),
   );
-  if (!(await Promise.race([ready.catch(() => false), timedOut]))) {
+  if (
+    !(await Promise.race([
+      ready.then(
+        () => true,
+        () => false,
+      ),
+      timedOut,
+    ]))
+  ) {
     logger.warn(
-      'Redis revocation store not ready at startup: guarded requests get 503 until it is',
+      `${what} not ready at startup: guarded requests get 503 until it is`,
     );
   }
-  return {
-    store: new RedisRevocationStore(client, redis.keyPrefix),
-    close: async () => {
-      client.disconnect();
-    },
-  };
 }
