@@ -1,0 +1,557 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Req,
+  type INestApplication,
+} from '@nestjs/common';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  CurrentUser,
+  JwtAuthModule,
+  MirroredRedisRevocationStore,
+  RedisRevocationStore,
+  RevocationUnavailableError,
+  TokenService,
+  type AuthenticatedUser,
+  type JwtAuthModuleOptions,
+  type RevocationEntry,
+} from '../src/jwt-auth/index.js';
+import { parseFeedEntry } from '../src/jwt-auth/revocation/redis-revocation.store.js';
+import {
+  REVOCATION_STORE,
+  type OwnedRevocationStore,
+} from '../src/jwt-auth/revocation/revocation.service.js';
+import {
+  ADAPTERS,
+  expectRefusal,
+  expectUnavailable,
+  http,
+  startApp,
+} from './support/app.js';
+import { describeNeeding } from './support/describe-needing.js';
+import { nowSeconds } from './support/jws.js';
+import {
+  redisUnavailableReason,
+  startTestRedis,
+  type TestRedis,
+} from './support/redis.js';
+import { revocationStoreContract } from './support/revocation-store.contract.js';
+
+const REVOKED = 'The access token has been revoked';
+
+@Controller()
+class AccountController {
+  constructor(private readonly tokens: TokenService) {}
+
+  @Get('me')
+  me(@CurrentUser() userId: number): { userId: number } {
+    return { userId };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() request: { user: AuthenticatedUser }): Promise<void> {
+    await this.tokens.revoke(request.user);
+  }
+}
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Asks `check` every 5 ms until it holds, for `within` ms at most; whether it held. */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  within = 5000,
+): Promise<boolean> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > within) return false;
+    await sleep(5);
+  }
+  return true;
+}
+
+/** Whether the store's mirror answers checks now, rather than failing closed. */
+function answers(store: {
+  lookupNow(tokenId: string, userId: number): unknown;
+}) {
+  try {
+    store.lookupNow('jti:probe', 0);
+    return true;
+  } catch (error) {
+    if (error instanceof RevocationUnavailableError) return false;
+    throw error;
+  }
+}
+
+/** The app's mirror, to see from the test whether it answers. */
+const mirrorOf = (app: INestApplication) =>
+  app.get<OwnedRevocationStore>(REVOCATION_STORE)
+    .store as MirroredRedisRevocationStore;
+
+describeNeeding(
+  'revocation with the Redis mirror',
+  { needs: 'a Redis server', reason: redisUnavailableReason() },
+  () => {
+    let redis: TestRedis;
+    let admin: Redis;
+    const opened: { close(): void }[] = [];
+
+    beforeAll(async () => {
+      redis = await startTestRedis();
+      admin = new Redis(redis.url);
+    });
+
+    afterAll(async () => {
+      for (const each of opened) each.close();
+      admin.disconnect();
+      await redis.stop().catch(() => undefined);
+    });
+
+    /** A mirrored store on its own connections, in step. */
+    async function mirrorStore(
+      keyPrefix: string,
+      options: { maxEntries?: number; maxStaleness?: number } = {},
+    ): Promise<MirroredRedisRevocationStore> {
+      const client = new Redis(redis.url);
+      const store = new MirroredRedisRevocationStore(
+        client,
+        client.duplicate(),
+        { keyPrefix, maxEntries: 1000, maxStaleness: 1000, ...options },
+      );
+      opened.push(store, { close: () => client.disconnect() });
+      expect(await store.ready(5000)).toBe(true);
+      return store;
+    }
+
+    function appWith(
+      secret: string,
+      keyPrefix: string,
+      adapter: (typeof ADAPTERS)[number],
+      redisOptions: { maxStaleness?: number } = {},
+      options: Partial<JwtAuthModuleOptions> = {},
+    ) {
+      return startApp(
+        {
+          imports: [
+            JwtAuthModule.forRoot({
+              secret,
+              globalGuard: true,
+              revocation: {
+                redis: { url: redis.url, keyPrefix, ...redisOptions },
+              },
+              ...options,
+            }),
+          ],
+          controllers: [AccountController],
+        },
+        adapter,
+      );
+    }
+
+    describe('MirroredRedisRevocationStore', () => {
+      const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+      let store: MirroredRedisRevocationStore;
+
+      beforeAll(async () => {
+        store = await mirrorStore(keyPrefix);
+      });
+
+      revocationStoreContract(() => store);
+
+      it('hears of every revocation another instance writes, exactly as written, whatever the ids and times', async () => {
+        const writer = new RedisRevocationStore(admin, keyPrefix);
+        const tokenId = fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.string({ unit: 'grapheme', maxLength: 20 }),
+          fc.constantFrom('', ':', '{user:1}:cutoff', '"]', '\\', '*?[a]'),
+        );
+        const userId = fc.oneof(
+          fc.nat({ max: 1000 }),
+          fc.constant(Number.MAX_SAFE_INTEGER),
+          fc.maxSafeNat(),
+        );
+        await fc.assert(
+          fc.asyncProperty(
+            tokenId,
+            userId,
+            fc.option(
+              fc.oneof(
+                fc.integer({ min: 0, max: 2 ** 31 }),
+                fc.double({ min: 0, max: 2 ** 31, noNaN: true }),
+              ),
+              { nil: undefined },
+            ),
+            async (id, user, issuedAt) => {
+              const expiresAt = nowSeconds() + 60;
+              await writer.revokeToken(id, user, issuedAt, expiresAt);
+              expect(
+                await until(() => store.lookupNow(id, user).tokenRevoked),
+              ).toBe(true);
+              // Only that token of that user.
+              expect(
+                store.lookupNow(`${id}:${randomUUID()}`, user).tokenRevoked,
+              ).toBe(false);
+            },
+          ),
+          { numRuns: 60 },
+        );
+        await fc.assert(
+          fc.asyncProperty(
+            userId,
+            fc.integer({ min: 0, max: 2 ** 31 }),
+            async (user, revokedAt) => {
+              await writer.revokeUser(user, revokedAt, nowSeconds() + 60);
+              expect(
+                await until(
+                  () =>
+                    (store.lookupNow('jti:any', user).userRevokedAt ?? -1) >=
+                    revokedAt,
+                ),
+              ).toBe(true);
+            },
+          ),
+          { numRuns: 30 },
+        );
+      });
+
+      it('reads back exactly what the feed announces, and nothing from any other message', () => {
+        const entry: fc.Arbitrary<RevocationEntry> = fc.oneof(
+          fc.record({
+            kind: fc.constant('token' as const),
+            userId: fc.maxSafeNat(),
+            tokenId: fc.string(),
+            issuedAt: fc.option(
+              // JSON has no -0: it reads back as 0, which is the same time.
+              fc
+                .double({ noNaN: true, noDefaultInfinity: true })
+                .filter((time) => !Object.is(time, -0)),
+              {
+                nil: undefined,
+              },
+            ),
+            expiresAt: fc.integer(),
+          }),
+          fc.record({
+            kind: fc.constant('user' as const),
+            userId: fc.maxSafeNat(),
+            revokedAt: fc.integer(),
+            expiresAt: fc.integer(),
+          }),
+        );
+        fc.assert(
+          fc.property(entry, (announced) => {
+            const message =
+              announced.kind === 'token'
+                ? JSON.stringify([
+                    'token',
+                    announced.userId,
+                    announced.tokenId,
+                    announced.issuedAt ?? null,
+                    announced.expiresAt,
+                  ])
+                : JSON.stringify([
+                    'user',
+                    announced.userId,
+                    announced.revokedAt,
+                    announced.expiresAt,
+                  ]);
+            expect(parseFeedEntry(message)).toEqual(announced);
+          }),
+        );
+        fc.assert(
+          fc.property(
+            fc.oneof(
+              fc.string(),
+              fc.json(),
+              fc
+                .tuple(
+                  fc.constantFrom('token', 'user', 'TOKEN', ''),
+                  fc.anything(),
+                  fc.anything(),
+                  fc.anything(),
+                )
+                .map((parts) => JSON.stringify(parts)),
+            ),
+            (message) => {
+              const entry = parseFeedEntry(message);
+              if (entry !== undefined) {
+                // Only a well-formed revocation is read as one.
+                expect(Number.isSafeInteger(entry.userId)).toBe(true);
+                expect(entry.userId).toBeGreaterThanOrEqual(0);
+                expect(Number.isFinite(entry.expiresAt)).toBe(true);
+              }
+            },
+          ),
+        );
+      });
+
+      it('ignores what is not a revocation on the feed, and stays in step', async () => {
+        const channel = `${keyPrefix}feed`;
+        for (const junk of ['', 'null', '["token"]', '["user",-1,1,2]', '{'])
+          await admin.publish(channel, junk);
+        const user = 77_000;
+        await new RedisRevocationStore(admin, keyPrefix).revokeUser(
+          user,
+          nowSeconds(),
+          nowSeconds() + 60,
+        );
+        expect(
+          await until(
+            () => store.lookupNow('jti:any', user).userRevokedAt !== undefined,
+          ),
+        ).toBe(true);
+        expect(answers(store)).toBe(true);
+      });
+
+      it('reads at start only the keys of its own prefix, even one full of pattern characters', async () => {
+        const odd = `jwt-auth-test:${randomUUID()}:*?[ab]\\:`;
+        const now = nowSeconds();
+        // A prefix the unescaped pattern would match too.
+        const lookalike = odd.replace('*?[ab]\\', 'XYa\\');
+        await new RedisRevocationStore(admin, odd).revokeToken(
+          'jti:own',
+          5,
+          now,
+          now + 60,
+        );
+        await new RedisRevocationStore(admin, lookalike).revokeToken(
+          'jti:other',
+          5,
+          now,
+          now + 60,
+        );
+        const started = await mirrorStore(odd);
+        expect(started.lookupNow('jti:own', 5).tokenRevoked).toBe(true);
+        expect(started.lookupNow('jti:other', 5).tokenRevoked).toBe(false);
+      });
+
+      it('fails closed, rather than miss a revocation, when one does not fit', async () => {
+        const prefix = `jwt-auth-test:${randomUUID()}:`;
+        const small = await mirrorStore(prefix, { maxEntries: 2 });
+        const writer = new RedisRevocationStore(admin, prefix);
+        const now = nowSeconds();
+        for (const user of [1, 2]) await writer.revokeUser(user, now, now + 60);
+        expect(
+          await until(
+            () => small.lookupNow('jti:any', 2).userRevokedAt === now,
+          ),
+        ).toBe(true);
+        // A third user's cutoff does not fit beside two others.
+        await writer.revokeUser(3, now, now + 60);
+        expect(await until(() => !answers(small))).toBe(true);
+        expect(() => small.lookupNow('jti:any', 3)).toThrow(
+          RevocationUnavailableError,
+        );
+      });
+    });
+
+    describe.each(ADAPTERS)('instances with a mirror (%s)', (adapter) => {
+      const secret = randomBytes(32).toString('base64url');
+      const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+      const apps: INestApplication[] = [];
+
+      beforeAll(async () => {
+        for (let i = 0; i < 2; i++)
+          apps.push(await appWith(secret, keyPrefix, adapter));
+      });
+
+      afterAll(async () => {
+        await Promise.all(apps.map((app) => app.close()));
+      });
+
+      it('refuses, in an instance started after a logout, the token logged out', async () => {
+        const token = await apps[0].get(TokenService).sign({ sub: 42 });
+        expect(
+          (await http(apps[0]).post('/logout').set(bearer(token))).status,
+        ).toBe(204);
+        await apps[0].get(TokenService).revokeAllForUser(43);
+        const later = await appWith(secret, keyPrefix, adapter);
+        try {
+          expectRefusal(
+            await http(later).get('/me').set(bearer(token)),
+            'api',
+            REVOKED,
+          );
+          const other = await apps[1].get(TokenService).sign({ sub: 44 });
+          expect((await http(later).get('/me').set(bearer(other))).status).toBe(
+            200,
+          );
+        } finally {
+          await later.close();
+        }
+      });
+    });
+
+    (process.env.REDIS_URL ? describe.skip : describe)(
+      'the feed failing',
+      () => {
+        it.each(ADAPTERS)(
+          'answers from memory: a key written without the feed goes unseen until the feed is cut, then 503 until the mirror has read Redis again (%s)',
+          async (adapter) => {
+            const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+            const app = await appWith(
+              randomBytes(32).toString('base64url'),
+              keyPrefix,
+              adapter,
+            );
+            try {
+              const token = await app.get(TokenService).sign({ sub: 41 });
+              const { jti } = JSON.parse(
+                Buffer.from(token.split('.')[1], 'base64url').toString(),
+              ) as { jti: string };
+              // As a message lost on the way would leave it: in Redis, not heard of.
+              await admin.set(
+                `${keyPrefix}{user:41}:token:jti:${jti}`,
+                '',
+                'EX',
+                60,
+              );
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
+
+              // The feed connection cut: the instance refuses to answer from its
+              // mirror until it has read Redis again, then refuses the token.
+              const mirror = mirrorOf(app);
+              await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+              expect(await until(() => !answers(mirror))).toBe(true);
+              const statuses = new Set<number>();
+              let response = await http(app).get('/me').set(bearer(token));
+              for (let i = 0; i < 1000 && response.status !== 401; i++) {
+                statuses.add(response.status);
+                if (response.status === 503) expectUnavailable(response);
+                await sleep(5);
+                response = await http(app).get('/me').set(bearer(token));
+              }
+              expect([...statuses].filter((status) => status !== 503)).toEqual(
+                [],
+              );
+              expectRefusal(response, 'api', REVOKED);
+              expect(answers(mirror)).toBe(true);
+            } finally {
+              await app.close();
+            }
+          },
+          30_000,
+        );
+
+        it.each(ADAPTERS)(
+          'fails closed within maxStaleness of a feed gone silent, and answers again once it speaks (%s)',
+          async (adapter) => {
+            const app = await appWith(
+              randomBytes(32).toString('base64url'),
+              `jwt-auth-test:${randomUUID()}:`,
+              adapter,
+              { maxStaleness: 200 },
+            );
+            try {
+              const token = await app.get(TokenService).sign({ sub: 51 });
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
+              redis.pause();
+              let silentFor: number;
+              try {
+                const paused = Date.now();
+                expect(await until(() => !answers(mirrorOf(app)), 2000)).toBe(
+                  true,
+                );
+                silentFor = Date.now() - paused;
+                expectUnavailable(
+                  await http(app).get('/me').set(bearer(token)),
+                );
+              } finally {
+                redis.resume();
+              }
+              // Within maxStaleness (200 ms) of the last proof, give or take
+              // a busy machine.
+              expect(silentFor).toBeLessThan(1000);
+              expect(await until(() => answers(mirrorOf(app)), 20_000)).toBe(
+                true,
+              );
+              expect(
+                (await http(app).get('/me').set(bearer(token))).status,
+              ).toBe(200);
+            } finally {
+              await app.close();
+            }
+          },
+          30_000,
+        );
+
+        it.each(ADAPTERS)(
+          'keeps every revocation through a Redis restart that lost them, and hears the new ones (%s)',
+          async (adapter) => {
+            const secret = randomBytes(32).toString('base64url');
+            const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+            const apps = [
+              await appWith(secret, keyPrefix, adapter),
+              await appWith(secret, keyPrefix, adapter),
+            ];
+            try {
+              const tokens = apps[0].get(TokenService);
+              const before = await tokens.sign({ sub: 61 });
+              const after = await tokens.sign({ sub: 62 });
+              expect(
+                (await http(apps[0]).post('/logout').set(bearer(before)))
+                  .status,
+              ).toBe(204);
+              for (const app of apps)
+                expect(
+                  await until(
+                    async () =>
+                      (await http(app).get('/me').set(bearer(before)))
+                        .status === 401,
+                  ),
+                ).toBe(true);
+
+              // Without persistence, Redis comes back empty.
+              await redis.stop();
+              for (const app of apps) {
+                expect(await until(() => !answers(mirrorOf(app)))).toBe(true);
+                expectUnavailable(
+                  await http(app).get('/me').set(bearer(after)),
+                );
+              }
+              await redis.start();
+              for (const app of apps)
+                expect(await until(() => answers(mirrorOf(app)), 20_000)).toBe(
+                  true,
+                );
+
+              for (const app of apps) {
+                expectRefusal(
+                  await http(app).get('/me').set(bearer(before)),
+                  'api',
+                  REVOKED,
+                );
+                expect(
+                  (await http(app).get('/me').set(bearer(after))).status,
+                ).toBe(200);
+              }
+              expect(
+                (await http(apps[1]).post('/logout').set(bearer(after))).status,
+              ).toBe(204);
+              expect(
+                await until(
+                  async () =>
+                    (await http(apps[0]).get('/me').set(bearer(after)))
+                      .status === 401,
+                ),
+              ).toBe(true);
+            } finally {
+              await Promise.all(apps.map((app) => app.close()));
+            }
+          },
+          60_000,
+        );
+      },
+    );
+  },
+);
