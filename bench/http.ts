@@ -7,7 +7,7 @@ import type { TokenPool, TokenReader } from './token-pool.js';
 
 const SERVER = fileURLToPath(new URL('./server.js', import.meta.url));
 
-interface Server {
+export interface Server {
   readonly child: ChildProcess;
   readonly url: string;
 }
@@ -20,7 +20,9 @@ async function cpuTime(server: Server): Promise<number> {
   return usage.user + usage.system;
 }
 
-async function startServer(env: Record<string, string>): Promise<Server> {
+export async function startServer(
+  env: Record<string, string>,
+): Promise<Server> {
   const child = spawn(process.execPath, [SERVER], {
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -37,7 +39,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   throw new Error(`the bench server did not start:\n${output}`);
 }
 
-async function stopServer(server: Server): Promise<void> {
+export async function stopServer(server: Server): Promise<void> {
   if (server.child.exitCode !== null) return;
   server.child.kill('SIGTERM');
   await once(server.child, 'exit');

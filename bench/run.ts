@@ -12,6 +12,12 @@ import {
 } from '../test/support/redis.js';
 import { runHttp, type HttpResult } from './http.js';
 import { MEMORY_LIMIT_MIB, runMemory, type MemoryResult } from './memory.js';
+import {
+  PROPAGATION_LIMIT_MS,
+  printPropagation,
+  runPropagation,
+  type PropagationResult,
+} from './propagation.js';
 import { runMicro, type MicroResult } from './micro.js';
 import { formatRatio, printTable } from './stats.js';
 import { TokenPool } from './token-pool.js';
@@ -21,6 +27,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --seconds N         seconds of each HTTP round (default 3)
   --connections N     concurrent HTTP connections (default 16)
   --memory-tokens N   distinct tokens of the memory measurement (default 1000000)
+  --logouts N         logouts timed from one server to another with Redis (default 200)
   --skip PART         leave out micro, http, redis or memory (repeatable)
   --out FILE          where to write the figures (default bench/results/latest.json)
   --help              print this
@@ -42,6 +49,7 @@ try {
       seconds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '16' },
       'memory-tokens': { type: 'string', default: '1000000' },
+      logouts: { type: 'string', default: '200' },
       skip: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: 'bench/results/latest.json' },
       help: { type: 'boolean', default: false },
@@ -58,11 +66,13 @@ const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
 const memoryTokens = Number(args['memory-tokens']);
+const logouts = Number(args.logouts);
 for (const [name, value] of Object.entries({
   rounds,
   seconds,
   connections,
   'memory-tokens': memoryTokens,
+  logouts,
 })) {
   if (!(value > 0)) usageError(`--${name} must be a positive number`);
 }
@@ -88,12 +98,20 @@ const results: {
   options: Record<string, number | string[]>;
   micro?: MicroResult;
   http?: Record<string, HttpResult>;
+  propagation?: PropagationResult[];
   memory?: MemoryResult;
   summary?: SummaryRow[];
 } = {
   date: new Date().toISOString(),
   node: process.version,
-  options: { rounds, seconds, connections, memoryTokens, skip: [...skip] },
+  options: {
+    rounds,
+    seconds,
+    connections,
+    memoryTokens,
+    logouts,
+    skip: [...skip],
+  },
 };
 
 // Memory first: resident memory that the HTTP runs leave in the allocator
@@ -130,6 +148,18 @@ if (!skip.has('http')) {
             redisUrl: redis.url,
           });
         }
+        results.propagation = [];
+        for (const adapter of adapters) {
+          results.propagation.push(
+            await runPropagation(adapter, {
+              secret,
+              redisUrl: redis.url,
+              samples: Math.floor(logouts),
+              sign: (userId) => tokens.sign({ sub: userId }),
+            }),
+          );
+        }
+        printPropagation(results.propagation);
       } finally {
         await redis.stop().catch(() => undefined);
       }
@@ -259,24 +289,52 @@ function summarise(): SummaryRow[] {
     const stringSecret =
       'time per request, ours / canonical string secret, fresh tokens';
     row(`HTTP ${stringSecret} (${label})`, both(stringSecret, '', none));
-    for (const [name, credential] of [
-      ['guarded / open, repeated token', 'repeated token'],
-      ['guarded / open, fresh tokens', 'fresh tokens'],
-    ] as const) {
-      row(
-        `HTTP with Redis revocation, guarded / open, ${credential} (${label})`,
-        (['express', 'fastify'] as const).map(
-          (adapter) =>
-            [
-              adapter,
-              http(`${adapter}, Redis revocation store`, name),
-              '',
-              none,
-            ] as const,
-        ),
-      );
-    }
+    const redis = (adapter: string, name: string) =>
+      http(`${adapter}, Redis revocation store`, name);
+    row(
+      `HTTP with Redis revocation, guarded / open, repeated token (${label})`,
+      [
+        [
+          'express',
+          redis('express', 'guarded / open, repeated token'),
+          '>= 0.90',
+          atLeast(0.9),
+        ],
+        [
+          'fastify',
+          redis('fastify', 'guarded / open, repeated token'),
+          '>= 0.85',
+          atLeast(0.85),
+        ],
+      ],
+    );
+    row(
+      `HTTP with Redis revocation, guarded / open, fresh tokens (${label})`,
+      (['express', 'fastify'] as const).map(
+        (adapter) =>
+          [
+            adapter,
+            redis(adapter, 'guarded / open, fresh tokens'),
+            '',
+            none,
+          ] as const,
+      ),
+    );
   }
+  const propagation = (adapter: string) =>
+    results.propagation?.find((result) => result.adapter === adapter)?.p99;
+  row(
+    'Redis revocation: logout on one server to refusal on another, p99 ms',
+    (['express', 'fastify'] as const).map(
+      (adapter) =>
+        [
+          adapter,
+          propagation(adapter),
+          `<= ${PROPAGATION_LIMIT_MS}`,
+          atMost(PROPAGATION_LIMIT_MS),
+        ] as const,
+    ),
+  );
   const micro = results.micro?.ratios;
   row('micro ops/s, TokenService.verify fresh / jsonwebtoken KeyObject', [
     [

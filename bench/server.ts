@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import {
   Controller,
   Get,
+  HttpCode,
   Injectable,
   Module,
+  Post,
   Req,
   UseGuards,
   type CanActivate,
@@ -13,13 +15,19 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
-import { JwtAuthGuard, JwtAuthModule } from '../src/jwt-auth/index.js';
+import {
+  JwtAuthGuard,
+  JwtAuthModule,
+  TokenService,
+  type AuthenticatedUser,
+} from '../src/jwt-auth/index.js';
 import { CanonicalModule } from './canonical.module.js';
 
 /*
  * The server the HTTP benchmark drives, in a process of its own: an open
  * route, a route behind JwtAuthGuard, the canonical passport-jwt routes and
- * a route behind a guard that only sets `request.user`, in one application
+ * a route behind a guard that only sets `request.user` (and a logout, for
+ * the propagation of revocations between two servers), in one application
  * on one adapter, so that they differ only by their guard. Configured by
  * the bench through BENCH_ADAPTER ('express' or 'fastify'), JWT_SECRET and,
  * for the Redis revocation store, REDIS_URL. It listens on the loopback
@@ -47,6 +55,8 @@ class UserOnlyGuard implements CanActivate {
 
 @Controller()
 class BenchController {
+  constructor(private readonly tokens: TokenService) {}
+
   @Get('health')
   health(): { status: 'ok' } {
     return { status: 'ok' };
@@ -56,6 +66,14 @@ class BenchController {
   @Get('me')
   me(@Req() request: { user: { userId: number } }): { userId: number } {
     return { userId: request.user.userId };
+  }
+
+  /** Revocation's propagation: a logout here, then the other server asked. */
+  @UseGuards(JwtAuthGuard)
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() request: { user: AuthenticatedUser }): Promise<void> {
+    await this.tokens.revoke(request.user);
   }
 
   @UseGuards(UserOnlyGuard)
