@@ -102,7 +102,7 @@ describe('moduleOptionsFromEnvironment', () => {
       issuer: 'https://id.example',
       audience: ['orders', 'billing'],
       clockTolerance: 5,
-      revocation: { redis: { url: 'redis://127.0.0.1:6379' } },
+      revocation: { redis: { url: 'redis://127.0.0.1:6379', mirror: false } },
     });
   });
 

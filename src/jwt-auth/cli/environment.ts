@@ -103,8 +103,9 @@ export function moduleOptionsFromEnvironment(
   if (clockTolerance !== undefined)
     options.clockTolerance = wholeNumber(clockTolerance);
   const redisUrl = nonEmpty(env.REDIS_URL);
+  // One check: asking Redis beats reading every revocation into a mirror.
   if (revocation && redisUrl !== undefined)
-    options.revocation = { redis: { url: redisUrl } };
+    options.revocation = { redis: { url: redisUrl, mirror: false } };
   return options;
 }
 
