@@ -17,6 +17,7 @@ describe('the public surface (src/jwt-auth/index.ts)', () => {
       'JwtAuthOptionsError',
       'JwtStrategy',
       'MemoryRevocationStore',
+      'MirroredRedisRevocationStore',
       'OptionalAuth',
       'OptionalUser',
       'Public',
