@@ -331,6 +331,31 @@ describeNeeding(
         expect(started.lookupNow('jti:other', 5).tokenRevoked).toBe(false);
       });
 
+      it("holds a user's many revoked tokens in one entry, and still refuses every one", async () => {
+        const prefix = `jwt-auth-test:${randomUUID()}:`;
+        const small = await mirrorStore(prefix, { maxEntries: 3 });
+        const writer = new RedisRevocationStore(admin, prefix);
+        const now = nowSeconds();
+        const ids = Array.from({ length: 50 }, (_, i) => `jti:many-${i}`);
+        for (const id of ids)
+          await writer.revokeToken(id, 81, now - 5, now + 60);
+        await writer.revokeUser(82, now, now + 60);
+        await writer.revokeToken('jti:one', 83, now, now + 60);
+        expect(
+          await until(() => small.lookupNow('jti:one', 83).tokenRevoked),
+        ).toBe(true);
+        // Three users in a mirror of three entries: the first user's tokens
+        // folded into a cutoff at their latest iat, which covers them all.
+        for (const id of ids) {
+          const state = small.lookupNow(id, 81);
+          expect(state.tokenRevoked || state.userRevokedAt === now - 5).toBe(
+            true,
+          );
+        }
+        expect(small.lookupNow('jti:any', 82).userRevokedAt).toBe(now);
+        expect(answers(small)).toBe(true);
+      });
+
       it('fails closed, rather than miss a revocation, when one does not fit', async () => {
         const prefix = `jwt-auth-test:${randomUUID()}:`;
         const small = await mirrorStore(prefix, { maxEntries: 2 });

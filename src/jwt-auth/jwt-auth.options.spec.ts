@@ -163,7 +163,7 @@ describe('resolveJwtAuthOptions', () => {
       {
         secret: secret32,
         revocation: {
-          redis: { url: 'redis://localhost', client: { call: () => null } },
+          redis: { url: 'redis://localhost', client: { call: (): null => null } },
         },
       },
       'revocation.redis',
@@ -178,11 +178,54 @@ describe('resolveJwtAuthOptions', () => {
       { secret: secret32, revocation: { redis: { url: 'redis://:pw@[bad' } } },
       'revocation.redis.url',
     ],
+    [
+      'a mirror that is not a boolean',
+      {
+        secret: secret32,
+        revocation: { redis: { url: 'redis://localhost', mirror: 'yes' } },
+      },
+      'revocation.redis.mirror',
+    ],
+    ...[49, 60_001, 100.5, '1000'].map(
+      (maxStaleness) =>
+        [
+          `a maxStaleness of ${JSON.stringify(maxStaleness)}`,
+          {
+            secret: secret32,
+            revocation: { redis: { url: 'redis://localhost', maxStaleness } },
+          },
+          'revocation.redis.maxStaleness',
+        ] as const,
+    ),
+    [
+      'a client that cannot open a feed connection, for the mirror',
+      {
+        secret: secret32,
+        revocation: { redis: { client: { call: (): null => null } } },
+      },
+      'revocation.redis.client',
+    ],
   ])('refuses %s, naming the option', (_label, options, option) => {
     const fault = faultOf(options);
     expect(fault.option).toBe(option);
     expect(fault.message).toContain(`"${option}"`);
     expect(fault.message).not.toContain('pw');
+  });
+
+  it('mirrors Redis unless told not to, and then takes any client with call()', () => {
+    const client = { call: () => Promise.resolve(null) };
+    expect(
+      resolveJwtAuthOptions({
+        secret: secret32,
+        revocation: { redis: { url: 'redis://localhost' } },
+      }).revocation.redis,
+    ).toMatchObject({ mirror: true, maxStaleness: 1000 });
+    expect(
+      resolveJwtAuthOptions({
+        secret: secret32,
+        revocation: { redis: { client, mirror: false } },
+      }).revocation.redis,
+    ).toMatchObject({ client, mirror: false });
   });
 
   it('refuses options that are not an object', () => {

@@ -1,0 +1,244 @@
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
+import {
+  MirroredRedisRevocationStore,
+  type RedisFeedConnection,
+} from './mirrored-redis-revocation.store.js';
+import type { RedisCommandClient } from './redis-revocation.store.js';
+
+const PREFIX = 'test:';
+const MAX_STALENESS = 1000;
+
+/** A promise and the means to settle it from the test. */
+function deferred<T = unknown>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Redis as the mirror sees it: keys with a value and a time to live, and SCAN. */
+class FakeRedis implements RedisCommandClient {
+  readonly keys = new Map<string, { value: string; ttl: number }>();
+  failScans = 0;
+
+  call(command: string, ...args: (string | number)[]): Promise<unknown> {
+    switch (command) {
+      case 'SCAN':
+        if (this.failScans > 0) {
+          this.failScans--;
+          return Promise.reject(new Error('Connection is closed.'));
+        }
+        return Promise.resolve(['0', [...this.keys.keys()]]);
+      case 'GET':
+        return Promise.resolve(this.keys.get(String(args[0]))?.value ?? null);
+      case 'PTTL':
+        return Promise.resolve(this.keys.get(String(args[0]))?.ttl ?? -2);
+      default:
+        return Promise.reject(new Error(`unexpected ${command}`));
+    }
+  }
+}
+
+/** A feed connection whose PINGs the test answers, one by one. */
+class FakeFeed extends EventEmitter implements RedisFeedConnection {
+  status = 'ready';
+  readonly pings: ReturnType<typeof deferred>[] = [];
+  readonly disconnects: (boolean | undefined)[] = [];
+
+  subscribe(): Promise<unknown> {
+    return Promise.resolve(1);
+  }
+
+  ping(): Promise<unknown> {
+    const answer = deferred();
+    this.pings.push(answer);
+    return answer.promise;
+  }
+
+  disconnect(reconnect?: boolean): void {
+    this.disconnects.push(reconnect);
+  }
+
+  /** Answers every PING sent so far. */
+  answer(): void {
+    for (const ping of this.pings.splice(0)) ping.resolve('PONG');
+  }
+
+  drop(): void {
+    this.status = 'reconnecting';
+    this.emit('close');
+  }
+
+  reconnect(): void {
+    this.status = 'ready';
+    this.emit('ready');
+  }
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+describe('MirroredRedisRevocationStore', () => {
+  let redis: FakeRedis;
+  let feed: FakeFeed;
+  let store: MirroredRedisRevocationStore;
+
+  /** Whether the store answers a check now, rather than failing closed. */
+  const answers = (): boolean => {
+    try {
+      store.lookupNow('jti:probe', 0);
+      return true;
+    } catch (error) {
+      if (error instanceof RevocationUnavailableError) return false;
+      throw error;
+    }
+  };
+
+  /** Lets the store's pending promises run, and the fake timers by `ms`. */
+  const settle = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
+
+  beforeEach(async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    redis = new FakeRedis();
+    redis.keys.set(`${PREFIX}{user:7}:token:jti:known`, {
+      value: '',
+      ttl: 60_000,
+    });
+    feed = new FakeFeed();
+    store = new MirroredRedisRevocationStore(redis, feed, {
+      keyPrefix: PREFIX,
+      maxEntries: 100,
+      maxStaleness: MAX_STALENESS,
+    });
+    await settle();
+  });
+
+  afterEach(() => {
+    store.close();
+    jest.useRealTimers();
+  });
+
+  it('answers nothing until the PING after its snapshot is answered, then what the snapshot held', async () => {
+    expect(answers()).toBe(false);
+    expect(feed.pings).toHaveLength(1);
+    feed.answer();
+    await settle();
+    expect(store.lookupNow('jti:known', 7).tokenRevoked).toBe(true);
+    expect(store.lookupNow('jti:other', 7).tokenRevoked).toBe(false);
+  });
+
+  it('stops answering the moment the feed connection closes, and reads Redis again once it is back', async () => {
+    feed.answer();
+    await settle();
+    feed.drop();
+    expect(answers()).toBe(false);
+    // Written while the feed was down: only the snapshot can bring it.
+    redis.keys.set(`${PREFIX}{user:8}:cutoff`, {
+      value: String(nowSeconds()),
+      ttl: 60_000,
+    });
+    feed.reconnect();
+    await settle();
+    expect(answers()).toBe(false);
+    feed.answer();
+    await settle();
+    expect(store.lookupNow('jti:any', 8).userRevokedAt).toBe(nowSeconds());
+    expect(store.lookupNow('jti:known', 7).tokenRevoked).toBe(true);
+  });
+
+  it('takes a PING answered for an earlier connection as no proof', async () => {
+    feed.answer();
+    await settle();
+    await settle(MAX_STALENESS / 4);
+    const fromBefore = feed.pings.splice(0);
+    expect(fromBefore).toHaveLength(1);
+    feed.drop();
+    feed.reconnect();
+    await settle();
+    fromBefore[0].resolve('PONG');
+    await settle();
+    expect(answers()).toBe(false);
+    feed.answer();
+    await settle();
+    expect(answers()).toBe(true);
+  });
+
+  it('keeps answering while PINGs are answered, fails closed past maxStaleness without an answer, and drops the connection at twice that', async () => {
+    feed.answer();
+    await settle();
+    for (let beat = 0; beat < 12; beat++) {
+      await settle(MAX_STALENESS / 4);
+      feed.answer();
+      await settle();
+      expect(answers()).toBe(true);
+    }
+    // Silence from here on.
+    await settle(MAX_STALENESS);
+    expect(answers()).toBe(true);
+    await settle(MAX_STALENESS / 4 + 1);
+    expect(answers()).toBe(false);
+    expect(feed.disconnects).toEqual([]);
+    // The unanswered PING went out a beat after the last answer; the
+    // connection goes at the first beat past twice maxStaleness from it.
+    await settle(MAX_STALENESS - 1);
+    expect(feed.disconnects).toEqual([]);
+    await settle(MAX_STALENESS / 4);
+    expect(feed.disconnects).toEqual([true]);
+    expect(answers()).toBe(false);
+  });
+
+  it('tries again when the snapshot fails, and answers once one succeeds', async () => {
+    feed.answer();
+    await settle();
+    redis.failScans = 2;
+    feed.drop();
+    feed.reconnect();
+    await settle();
+    expect(feed.pings).toHaveLength(0);
+    await settle(100);
+    expect(feed.pings).toHaveLength(0);
+    await settle(200);
+    expect(feed.pings).toHaveLength(1);
+    feed.answer();
+    await settle();
+    expect(answers()).toBe(true);
+  });
+
+  it('applies the revocations the feed announces on its channel, and only there', async () => {
+    feed.answer();
+    await settle();
+    const expiresAt = nowSeconds() + 60;
+    feed.emit(
+      'message',
+      `${PREFIX}feed`,
+      JSON.stringify(['token', 9, 'jti:heard', null, expiresAt]),
+    );
+    feed.emit(
+      'message',
+      'elsewhere',
+      JSON.stringify(['token', 9, 'jti:elsewhere', null, expiresAt]),
+    );
+    expect(store.lookupNow('jti:heard', 9).tokenRevoked).toBe(true);
+    expect(store.lookupNow('jti:elsewhere', 9).tokenRevoked).toBe(false);
+  });
+
+  it('stops following the feed once closed', async () => {
+    feed.answer();
+    await settle();
+    store.close();
+    expect(feed.disconnects).toEqual([undefined]);
+    await settle(10 * MAX_STALENESS);
+    expect(feed.pings).toHaveLength(0);
+  });
+});
