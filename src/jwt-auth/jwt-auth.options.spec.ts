@@ -163,7 +163,10 @@ describe('resolveJwtAuthOptions', () => {
       {
         secret: secret32,
         revocation: {
-          redis: { url: 'redis://localhost', client: { call: (): null => null } },
+          redis: {
+            url: 'redis://localhost',
+            client: { call: (): null => null },
+          },
         },
       },
       'revocation.redis',

@@ -32,6 +32,8 @@ function deferred<T = unknown>() {
 class FakeRedis implements RedisCommandClient {
   readonly keys = new Map<string, { value: string; ttl: number }>();
   failScans = 0;
+  /** The ports of a cluster's masters; `undefined` for a server on its own. */
+  masters: number[] | undefined;
 
   call(command: string, ...args: (string | number)[]): Promise<unknown> {
     switch (command) {
@@ -45,6 +47,22 @@ class FakeRedis implements RedisCommandClient {
         return Promise.resolve(this.keys.get(String(args[0]))?.value ?? null);
       case 'PTTL':
         return Promise.resolve(this.keys.get(String(args[0]))?.ttl ?? -2);
+      case 'MGET':
+        return Promise.resolve(
+          args.map((key) => this.keys.get(String(key))?.value ?? null),
+        );
+      case 'INFO':
+        return Promise.resolve(
+          `# Cluster\r\ncluster_enabled:${this.masters === undefined ? 0 : 1}\r\n`,
+        );
+      case 'CLUSTER':
+        return Promise.resolve(
+          (this.masters ?? []).map((port, i) => [
+            i * 100,
+            i * 100 + 99,
+            ['127.0.0.1', port, 'id'],
+          ]),
+        );
       default:
         return Promise.reject(new Error(`unexpected ${command}`));
     }
@@ -105,6 +123,13 @@ describe('MirroredRedisRevocationStore', () => {
     }
   };
 
+  /** The mirror's answer, which must be one. */
+  const mirrored = (tokenId: string, userId: number) => {
+    const state = store.lookupNow(tokenId, userId);
+    if (state === undefined) throw new Error('the mirror did not answer');
+    return state;
+  };
+
   /** Lets the store's pending promises run, and the fake timers by `ms`. */
   const settle = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
 
@@ -134,8 +159,8 @@ describe('MirroredRedisRevocationStore', () => {
     expect(feed.pings).toHaveLength(1);
     feed.answer();
     await settle();
-    expect(store.lookupNow('jti:known', 7).tokenRevoked).toBe(true);
-    expect(store.lookupNow('jti:other', 7).tokenRevoked).toBe(false);
+    expect(mirrored('jti:known', 7).tokenRevoked).toBe(true);
+    expect(mirrored('jti:other', 7).tokenRevoked).toBe(false);
   });
 
   it('stops answering the moment the feed connection closes, and reads Redis again once it is back', async () => {
@@ -153,22 +178,39 @@ describe('MirroredRedisRevocationStore', () => {
     expect(answers()).toBe(false);
     feed.answer();
     await settle();
-    expect(store.lookupNow('jti:any', 8).userRevokedAt).toBe(nowSeconds());
-    expect(store.lookupNow('jti:known', 7).tokenRevoked).toBe(true);
+    expect(mirrored('jti:any', 8).userRevokedAt).toBe(nowSeconds());
+    expect(mirrored('jti:known', 7).tokenRevoked).toBe(true);
   });
 
-  it('takes a PING answered for an earlier connection as no proof', async () => {
-    feed.answer();
-    await settle();
-    await settle(MAX_STALENESS / 4);
-    const fromBefore = feed.pings.splice(0);
-    expect(fromBefore).toHaveLength(1);
+  it('takes the PING of an attempt cut short by a reconnection as no proof', async () => {
+    expect(feed.pings).toHaveLength(1);
+    const cutShort = feed.pings.splice(0);
     feed.drop();
     feed.reconnect();
     await settle();
-    fromBefore[0].resolve('PONG');
+    expect(feed.pings).toHaveLength(1);
+    // Answered late: the attempt it belonged to is over.
+    cutShort[0]?.resolve('PONG');
     await settle();
     expect(answers()).toBe(false);
+    feed.answer();
+    await settle();
+    expect(answers()).toBe(true);
+  });
+
+  it('dates a proof from when its PING was sent, not from its answer', async () => {
+    feed.answer();
+    await settle();
+    await settle(MAX_STALENESS / 4);
+    expect(feed.pings).toHaveLength(1);
+    // Answered more than maxStaleness after it was sent: it proves only
+    // what was published before it was asked, too long ago.
+    await settle(MAX_STALENESS + 1);
+    feed.answer();
+    await settle();
+    expect(answers()).toBe(false);
+    // The next PING, answered at once, proves the mirror current again.
+    await settle(MAX_STALENESS / 4);
     feed.answer();
     await settle();
     expect(answers()).toBe(true);
@@ -221,7 +263,7 @@ describe('MirroredRedisRevocationStore', () => {
     const expiresAt = nowSeconds() + 60;
     feed.emit(
       'message',
-      `${PREFIX}feed`,
+      `${PREFIX}feed:0`,
       JSON.stringify(['token', 9, 'jti:heard', null, expiresAt]),
     );
     feed.emit(
@@ -229,8 +271,85 @@ describe('MirroredRedisRevocationStore', () => {
       'elsewhere',
       JSON.stringify(['token', 9, 'jti:elsewhere', null, expiresAt]),
     );
-    expect(store.lookupNow('jti:heard', 9).tokenRevoked).toBe(true);
-    expect(store.lookupNow('jti:elsewhere', 9).tokenRevoked).toBe(false);
+    expect(mirrored('jti:heard', 9).tokenRevoked).toBe(true);
+    expect(mirrored('jti:elsewhere', 9).tokenRevoked).toBe(false);
+  });
+
+  it('reads Redis again when the feed carries something that is not a revocation', async () => {
+    feed.answer();
+    await settle();
+    redis.keys.set(`${PREFIX}{user:10}:token:jti:unheard`, {
+      value: '',
+      ttl: 60_000,
+    });
+    feed.emit('message', `${PREFIX}feed:0`, '["token-v2",10,"jti:unheard"]');
+    expect(answers()).toBe(false);
+    await settle();
+    feed.answer();
+    await settle();
+    expect(mirrored('jti:unheard', 10).tokenRevoked).toBe(true);
+  });
+
+  it('asks Redis while revocations do not fit, and mirrors again once they do', async () => {
+    store.close();
+    feed = new FakeFeed();
+    store = new MirroredRedisRevocationStore(redis, feed, {
+      keyPrefix: PREFIX,
+      maxEntries: 1,
+      maxStaleness: MAX_STALENESS,
+    });
+    await settle();
+    feed.answer();
+    await settle();
+    expect(answers()).toBe(true);
+    // A second user's revocation does not fit beside the first's.
+    redis.keys.set(`${PREFIX}{user:11}:cutoff`, {
+      value: String(nowSeconds()),
+      ttl: 5_000,
+    });
+    feed.emit(
+      'message',
+      `${PREFIX}feed:0`,
+      JSON.stringify(['user', 11, nowSeconds(), nowSeconds() + 5]),
+    );
+    expect(store.lookupNow('jti:any', 11)).toBeUndefined();
+    await expect(store.lookup('jti:any', 11)).resolves.toEqual({
+      tokenRevoked: false,
+      userRevokedAt: nowSeconds(),
+    });
+    // Once the first user's revocation has expired, both fit again.
+    redis.keys.delete(`${PREFIX}{user:7}:token:jti:known`);
+    await settle(60_000);
+    feed.answer();
+    await settle();
+    expect(answers()).toBe(true);
+  });
+
+  it('asks Redis on a cluster of more than one master, and mirrors a cluster of one', async () => {
+    feed.answer();
+    await settle();
+    redis.masters = [7001, 7002];
+    feed.drop();
+    feed.reconnect();
+    await settle();
+    expect(feed.pings).toHaveLength(0);
+    expect(store.lookupNow('jti:known', 7)).toBeUndefined();
+    await expect(store.lookup('jti:known', 7)).resolves.toMatchObject({
+      tokenRevoked: true,
+    });
+    redis.masters = [7001];
+    await settle(10_000);
+    feed.answer();
+    await settle();
+    expect(mirrored('jti:known', 7).tokenRevoked).toBe(true);
+  });
+
+  it('drops a feed connection whose attempt to get in step hangs', async () => {
+    // The first PING is never answered.
+    await settle(2 * MAX_STALENESS - 1);
+    expect(feed.disconnects).toEqual([]);
+    await settle(MAX_STALENESS / 4 + 1);
+    expect(feed.disconnects).toEqual([true]);
   });
 
   it('stops following the feed once closed', async () => {

@@ -63,8 +63,8 @@ export type RevocationEntry =
  * (`EXAT`) when the tokens it covers expire. A check is one `MGET`.
  *
  * Every write also publishes the revocation on the feed channel
- * (`<keyPrefix>feed`), in the same script, so that the instances that keep
- * a mirror (`MirroredRedisRevocationStore`) hear of it.
+ * (`<keyPrefix>feed:<database>`), in the same script, so that the
+ * instances that keep a mirror (`MirroredRedisRevocationStore`) hear of it.
  *
  * Both keys of a user carry the hash tag `{user:<id>}`
  * (`<keyPrefix>{user:42}:cutoff`, `<keyPrefix>{user:42}:token:<tokenId>`),
@@ -76,14 +76,18 @@ export type RevocationEntry =
  * @see https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags
  */
 export class RedisRevocationStore implements RevocationStore {
-  /** The channel every write is announced on. */
+  /**
+   * The channel every write is announced on: `<keyPrefix>feed:<database>`,
+   * as pub/sub spans every database of a server.
+   */
   readonly channel: string;
 
   constructor(
     private readonly client: RedisCommandClient,
     private readonly keyPrefix: string,
   ) {
-    this.channel = `${keyPrefix}feed`;
+    const { db } = (client as { options?: { db?: unknown } }).options ?? {};
+    this.channel = `${keyPrefix}feed:${Number.isSafeInteger(db) ? String(db) : '0'}`;
   }
 
   async revokeToken(

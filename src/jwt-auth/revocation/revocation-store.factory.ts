@@ -19,9 +19,14 @@ const REDIS_STARTUP_WAIT = 2000;
 /** The parts of an `ioredis` client, `Redis` or `Cluster`, the mirror uses. */
 interface IoRedisClient extends RedisCommandClient, EventEmitter {
   readonly status: string;
-  duplicate(override?: { lazyConnect?: boolean }): RedisFeedConnection;
+  duplicate(override?: {
+    lazyConnect?: boolean;
+    retryStrategy?: (attempt: number) => number;
+  }): RedisFeedConnection;
   /** A cluster's: its master nodes. */
-  nodes?(role: 'master'): IoRedisClient[];
+  nodes?(role: 'master'): (IoRedisClient & {
+    readonly options: { readonly host?: string; readonly port?: number };
+  })[];
   disconnect(): void;
 }
 
@@ -58,16 +63,26 @@ export async function createRevocationStore(
     }
   }
 
-  // A cluster's feed listens on one of its masters: every node of a
-  // cluster hears every message published on any of them.
+  const { keyPrefix: clientPrefix } =
+    (client as { options?: { keyPrefix?: unknown } }).options ?? {};
+  if (typeof clientPrefix === 'string' && clientPrefix !== '') {
+    throw new JwtAuthOptionsError(
+      'revocation.redis.client',
+      'JwtAuthModule option "revocation.redis.client": the mirror reads keys with SCAN, which an ioredis keyPrefix does not apply to; use revocation.redis.keyPrefix instead',
+    );
+  }
+  // A cluster's feed listens on its master; its nodes connect lazily and
+  // never reconnect, which a copy would inherit.
   if (client.nodes !== undefined && client.status !== 'ready') {
     await startup(once(client, 'ready'), logger, 'Redis Cluster client');
   }
   const cluster = client.nodes?.bind(client);
-  // A cluster's nodes connect lazily, which a copy would inherit.
   const feed = (
     cluster === undefined ? client : cluster('master')[0]
-  )?.duplicate({ lazyConnect: false });
+  )?.duplicate({
+    lazyConnect: false,
+    retryStrategy: (attempt) => Math.min(attempt * 50, 2000),
+  });
   if (feed === undefined) {
     throw new JwtAuthOptionsError(
       'revocation.redis.client',

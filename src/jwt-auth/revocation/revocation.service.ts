@@ -27,9 +27,13 @@ export interface OwnedRevocationStore {
   /**
    * The store's answer at once, for a store in this process's memory: a
    * check then waits for neither a timer nor a promise, which every guarded
-   * request would pay for.
+   * request would pay for. `undefined` when the store must be asked
+   * (`store.lookup()`) this time.
    */
-  readonly lookupNow?: (tokenId: string, userId: number) => RevocationState;
+  readonly lookupNow?: (
+    tokenId: string,
+    userId: number,
+  ) => RevocationState | undefined;
 }
 
 /**
@@ -64,13 +68,14 @@ export class RevocationService implements OnApplicationShutdown {
   assertedNow(user: AuthenticatedUser): boolean {
     const { lookupNow } = this.owned;
     if (lookupNow === undefined) return false;
-    let state: RevocationState;
+    let state: RevocationState | undefined;
     try {
       state = lookupNow(user.tokenId, user.userId);
     } catch (error) {
       this.unanswered(error);
       return true;
     }
+    if (state === undefined) return false;
     assertState(user, state);
     return true;
   }
