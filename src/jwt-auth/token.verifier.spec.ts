@@ -69,6 +69,21 @@ describe('TokenVerifier cache', () => {
     );
   });
 
+  it('names a token by its jti, or, for a jti that is not well-formed text, by a digest of its claims', () => {
+    at(NOW);
+    const tokens = verifier();
+    expect(tokens.verify(token({ jti: 'a\u{1F600}b' })).tokenId).toBe(
+      'jti:a\u{1F600}b',
+    );
+    for (const jti of ['\ud800', 'a\udfffb', '\ude00\ud83d']) {
+      const { tokenId } = tokens.verify(token({ jti }));
+      expect(tokenId).toMatch(/^sha256:[\w-]{43}$/);
+      expect(tokens.verify(token({ jti: `${jti}x` })).tokenId).not.toBe(
+        tokenId,
+      );
+    }
+  });
+
   it('keeps no refused token', () => {
     at(NOW);
     const tokens = verifier();

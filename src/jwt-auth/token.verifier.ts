@@ -303,13 +303,19 @@ function deepFreeze<T extends object>(value: T): T {
   return value;
 }
 
+/** A UTF-16 surrogate without its other half: not text UTF-8 can carry. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /**
  * `AuthenticatedUser.tokenId`: the `jti`, or a digest of the claims of a
  * token that has none (tokens with the same claims under one key are the
- * same credential).
+ * same credential), or whose `jti` is not well-formed text: a store that
+ * keeps ids as UTF-8, as Redis does, would read such a one back changed.
  */
 function tokenIdOf(claims: Record<string, unknown>): string {
-  return typeof claims.jti === 'string' && claims.jti.length > 0
+  return typeof claims.jti === 'string' &&
+    claims.jti.length > 0 &&
+    !LONE_SURROGATE.test(claims.jti)
     ? `jti:${claims.jti}`
     : `sha256:${createHash('sha256').update(JSON.stringify(claims)).digest('base64url')}`;
 }
