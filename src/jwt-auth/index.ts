@@ -48,6 +48,7 @@ export {
   MirroredRedisRevocationStore,
   type MirroredRedisRevocationStoreOptions,
   type RedisFeedConnection,
+  type RedisFeedOpener,
 } from './revocation/mirrored-redis-revocation.store.js';
 export { RedisRevocationStore } from './revocation/redis-revocation.store.js';
 export type {

@@ -56,10 +56,11 @@ class FakeRedis implements RedisCommandClient {
           `# Cluster\r\ncluster_enabled:${this.masters === undefined ? 0 : 1}\r\n`,
         );
       case 'CLUSTER':
+        // Every slot, shared evenly.
         return Promise.resolve(
-          (this.masters ?? []).map((port, i) => [
-            i * 100,
-            i * 100 + 99,
+          (this.masters ?? []).map((port, i, { length }) => [
+            Math.floor((i * 16384) / length),
+            Math.floor(((i + 1) * 16384) / length) - 1,
             ['127.0.0.1', port, 'id'],
           ]),
         );
@@ -348,6 +349,75 @@ describe('MirroredRedisRevocationStore', () => {
     feed.answer();
     await settle();
     expect(mirrored('jti:known', 7).tokenRevoked).toBe(true);
+  });
+
+  it('listens on every master of a cluster, proves each, and follows the cluster as it changes', async () => {
+    store.close();
+    redis.masters = [7001, 7002];
+    const opened = new Map<number, FakeFeed>();
+    store = new MirroredRedisRevocationStore(
+      redis,
+      ({ port }) => {
+        const connection = new FakeFeed();
+        opened.set(port, connection);
+        return connection;
+      },
+      { keyPrefix: PREFIX, maxEntries: 100, maxStaleness: MAX_STALENESS },
+    );
+    await settle();
+    expect([...opened.keys()]).toEqual([7001, 7002]);
+    const [first, second] = [opened.get(7001), opened.get(7002)] as FakeFeed[];
+    first.answer();
+    await settle();
+    expect(answers()).toBe(false);
+    second.answer();
+    await settle();
+    expect(mirrored('jti:known', 7).tokenRevoked).toBe(true);
+
+    // Heard from either master.
+    second.emit(
+      'message',
+      `${PREFIX}feed:0`,
+      JSON.stringify(['user', 12, nowSeconds(), nowSeconds() + 60]),
+    );
+    expect(mirrored('jti:any', 12).userRevokedAt).toBe(nowSeconds());
+
+    // A proof needs every master's answer.
+    await settle(MAX_STALENESS / 4);
+    first.answer();
+    await settle(MAX_STALENESS);
+    expect(answers()).toBe(false);
+    second.answer();
+    await settle();
+    await settle(MAX_STALENESS / 4);
+    first.answer();
+    second.answer();
+    await settle();
+    expect(answers()).toBe(true);
+
+    // One feed lost: out of step until it is back and read again.
+    second.drop();
+    expect(answers()).toBe(false);
+    second.reconnect();
+    await settle();
+    first.answer();
+    second.answer();
+    await settle();
+    expect(answers()).toBe(true);
+
+    // A failover: 7002's slots now on 7003. Seen at the next proof.
+    redis.masters = [7001, 7003];
+    await settle(MAX_STALENESS / 4);
+    first.answer();
+    second.answer();
+    await settle();
+    expect(answers()).toBe(false);
+    expect(second.disconnects).toEqual([undefined]);
+    const third = opened.get(7003) as FakeFeed;
+    first.answer();
+    third.answer();
+    await settle();
+    expect(answers()).toBe(true);
   });
 
   it('drops a feed connection whose attempt to get in step hangs', async () => {

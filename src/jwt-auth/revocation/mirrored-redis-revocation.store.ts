@@ -29,6 +29,12 @@ export interface RedisFeedConnection {
   disconnect(reconnect?: boolean): void;
 }
 
+/** Opens a feed connection to one master of a cluster. */
+export type RedisFeedOpener = (master: {
+  readonly host: string;
+  readonly port: number;
+}) => RedisFeedConnection;
+
 export interface MirroredRedisRevocationStoreOptions {
   /** Prefix of every key, and of the feed channel. */
   readonly keyPrefix: string;
@@ -87,10 +93,15 @@ const clock = (): number => performance.now();
  * fit in it, lookups ask Redis (`lookup()`, one `MGET`) until a later
  * snapshot fits again.
  *
- * It follows one Redis server. On a cluster of more than one master, a
- * `PUBLISH` on another master reaches this one's subscribers over the
- * cluster bus, which a `PING` here does not vouch for: lookups then ask
- * Redis, as while the mirror is full.
+ * On a cluster, a `PUBLISH` reaches the subscribers of other masters over
+ * the cluster bus, which a `PING` does not vouch for: the mirror listens on
+ * every master (given what opens a feed connection to each), reads each
+ * one's keys from that master, and
+ * proves each feed with a `PING` of its own. It reads the cluster's slots
+ * before and after getting in step, and at every proof: a change (a
+ * failover, a slot moved) takes it out of step until it has read the new
+ * masters. Given one feed connection, on a cluster of more than one master, lookups
+ * ask Redis, as while the mirror is full.
  */
 export class MirroredRedisRevocationStore implements RevocationStore {
   private readonly logger = new Logger('JwtAuth');
@@ -115,26 +126,38 @@ export class MirroredRedisRevocationStore implements RevocationStore {
   private outOfStep: string | undefined = 'starting';
   private closed = false;
   private readonly waiting = new Set<() => void>();
+  /** The feed connections, by the master they listen on (`host:port`; `''` for a server on its own). */
+  private readonly feeds = new Map<string, RedisFeedConnection>();
+  /** The cluster's slots and masters when the mirror last got in step; `undefined` off a cluster. */
+  private slots: string | undefined;
 
+  /** Opens a feed connection to each master of a cluster. */
+  private readonly feedTo: RedisFeedOpener | undefined;
+
+  /**
+   * @param feed the feed connection to the server, or, for a cluster, what
+   *   opens one to each of its masters, so that every revocation is heard
+   *   from the master that stored it. Given one connection, the mirror
+   *   follows a cluster of one master only.
+   */
   constructor(
     private readonly client: RedisCommandClient,
-    private readonly feed: RedisFeedConnection,
+    feed: RedisFeedConnection | RedisFeedOpener,
     private readonly options: MirroredRedisRevocationStoreOptions,
   ) {
     this.redis = new RedisRevocationStore(client, options.keyPrefix);
     this.mirror = new MemoryRevocationStore(options.maxEntries);
-    feed.on('message', (channel, message) => {
-      if (channel === this.redis.channel) this.receive(message);
-    });
-    feed.on('close', () => this.lose('the feed connection closed'));
-    feed.on('ready', () => void this.getInStep());
-    // Reported as the loss of step that follows; ioredis would print it.
-    feed.on('error', () => undefined);
     this.heartbeat = setInterval(
       () => this.beat(),
       Math.max(1, Math.floor(options.maxStaleness / 4)),
     ).unref();
-    if (feed.status === 'ready') void this.getInStep();
+    if (typeof feed === 'function') {
+      this.feedTo = feed;
+      void this.getInStep();
+    } else {
+      this.follow('', feed);
+      if (feed.status === 'ready') void this.getInStep();
+    }
   }
 
   async revokeToken(
@@ -198,7 +221,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.retry);
-    this.feed.disconnect();
+    for (const feed of this.feeds.values()) feed.disconnect();
     for (const done of [...this.waiting]) done();
   }
 
@@ -214,26 +237,49 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     this.attemptStartedAt = clock();
     clearTimeout(this.retry);
     try {
-      await this.feed.subscribe(this.redis.channel);
-      const masters = await this.clusterMasters();
+      const slots = await this.clusterSlots();
       if (generation !== this.generation) return;
-      if (masters !== undefined && masters.length > 1) {
+      if (
+        slots !== undefined &&
+        slots.masters.length > 1 &&
+        this.feedTo === undefined
+      ) {
         this.askRedisInstead(
           'cluster',
-          `the Redis Cluster has ${masters.length} masters, and the mirror follows one`,
+          `the Redis Cluster has ${slots.masters.length} masters, and the mirror was given no way to listen on each`,
         );
         return;
       }
-      for await (const entries of this.redis.entries(
-        this.snapshotNode(masters?.[0]),
-      )) {
-        if (generation !== this.generation) return;
-        for (const entry of entries) this.apply(entry);
+      const feeds = this.listenOn(slots?.masters);
+      if (feeds.some((feed) => feed.status !== 'ready')) {
+        // Started again once each is ready, or, should a master be gone
+        // for good, after a while, with the cluster read anew.
+        this.attemptStartedAt = undefined;
+        this.retryLater();
+        return;
+      }
+      await Promise.all(
+        feeds.map((feed) => feed.subscribe(this.redis.channel)),
+      );
+      for (const master of slots?.masters ?? [undefined]) {
+        for await (const entries of this.redis.entries(
+          this.snapshotNode(master),
+        )) {
+          if (generation !== this.generation) return;
+          for (const entry of entries) this.apply(entry);
+        }
       }
       if (generation !== this.generation) return;
       const sentAt = clock();
-      await this.feed.ping();
+      await Promise.all(feeds.map((feed) => feed.ping()));
+      if (
+        slots !== undefined &&
+        (await this.clusterSlots())?.layout !== slots.layout
+      ) {
+        throw new Error('the cluster changed while the mirror read it');
+      }
       if (generation !== this.generation || this.closed) return;
+      this.slots = slots?.layout;
       this.inStep = true;
       this.askRedis = undefined;
       this.provenAt = sentAt;
@@ -256,9 +302,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     if (this.closed) return;
     clearTimeout(this.retry);
     const wait = delay ?? Math.min(MAX_RETRY_DELAY, 100 * 2 ** this.failures++);
-    this.retry = setTimeout(() => {
-      if (this.feed.status === 'ready') void this.getInStep();
-    }, wait).unref();
+    this.retry = setTimeout(() => void this.getInStep(), wait).unref();
   }
 
   /**
@@ -278,14 +322,14 @@ export class MirroredRedisRevocationStore implements RevocationStore {
       ) {
         this.attemptStartedAt = undefined;
         this.lose('getting in step took too long');
-        this.feed.disconnect(true);
+        this.reconnectReadyFeeds();
       }
       return;
     }
     if (this.pingSentAt !== undefined) {
       if (now - this.pingSentAt > patience) {
         this.lose('the feed did not answer a PING in time');
-        this.feed.disconnect(true);
+        this.reconnectReadyFeeds();
       }
       return;
     }
@@ -294,12 +338,78 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     const settled = () => {
       if (this.pingSentAt === now) this.pingSentAt = undefined;
     };
-    this.feed.ping().then(() => {
-      if (generation === this.generation) {
-        this.provenAt = Math.max(this.provenAt, now);
-      }
+    const layout =
+      this.slots === undefined
+        ? undefined
+        : this.clusterSlots().then((slots) => slots?.layout);
+    Promise.all([
+      ...[...this.feeds.values()].map((feed) => feed.ping()),
+      layout,
+    ]).then((answers) => {
       settled();
+      if (generation !== this.generation) return;
+      if (answers.at(-1) !== this.slots) {
+        this.lose('the cluster changed');
+        void this.getInStep();
+        return;
+      }
+      this.provenAt = Math.max(this.provenAt, now);
     }, settled);
+  }
+
+  /** Drops every feed connection that looks alive, so that each reconnects. */
+  private reconnectReadyFeeds(): void {
+    for (const feed of this.feeds.values()) {
+      if (feed.status === 'ready') feed.disconnect(true);
+    }
+  }
+
+  /**
+   * The feed connections for these masters (`undefined`: the server
+   * itself), opening the missing ones and closing those of masters gone.
+   */
+  private listenOn(
+    masters: readonly string[] | undefined,
+  ): RedisFeedConnection[] {
+    const { feedTo } = this;
+    if (masters === undefined || feedTo === undefined) {
+      return [...this.feeds.values()];
+    }
+    for (const [master, feed] of this.feeds) {
+      if (!masters.includes(master)) {
+        this.feeds.delete(master);
+        feed.disconnect();
+      }
+    }
+    for (const master of masters) {
+      if (this.feeds.has(master)) continue;
+      const at = master.lastIndexOf(':');
+      this.follow(
+        master,
+        feedTo({
+          host: master.slice(0, at),
+          port: Number(master.slice(at + 1)),
+        }),
+      );
+    }
+    return [...this.feeds.values()];
+  }
+
+  /** Listens to a feed connection, for as long as it is one of the feeds. */
+  private follow(master: string, feed: RedisFeedConnection): void {
+    this.feeds.set(master, feed);
+    const current = () => [...this.feeds.values()].includes(feed);
+    feed.on('message', (channel, message) => {
+      if (channel === this.redis.channel) this.receive(message);
+    });
+    feed.on('close', () => {
+      if (current()) this.lose('a feed connection closed');
+    });
+    feed.on('ready', () => {
+      if (current()) void this.getInStep();
+    });
+    // Reported as the loss of step that follows; ioredis would print it.
+    feed.on('error', () => undefined);
   }
 
   private receive(message: string): void {
@@ -361,19 +471,44 @@ export class MirroredRedisRevocationStore implements RevocationStore {
   }
 
   /**
-   * The masters (`host:port`) of the cluster this Redis belongs to, from
-   * `CLUSTER SLOTS`; `undefined` for a server on its own.
+   * The cluster this Redis belongs to, from `CLUSTER SLOTS`: its masters
+   * (`host:port`) and its layout (which master serves which slots), to
+   * compare; `undefined` for a server on its own.
+   *
+   * @throws when some slot has no master.
    */
-  private async clusterMasters(): Promise<string[] | undefined> {
+  private async clusterSlots(): Promise<
+    { masters: string[]; layout: string } | undefined
+  > {
     const info = String(await this.client.call('INFO', 'cluster'));
     if (!/^cluster_enabled:1\r?$/m.test(info)) return undefined;
-    const slots = (await this.client.call('CLUSTER', 'SLOTS')) as [
-      number,
-      number,
-      [string, number, ...unknown[]],
-      ...unknown[],
-    ][];
-    return [...new Set(slots.map(([, , [host, port]]) => `${host}:${port}`))];
+    const ranges = (
+      (await this.client.call('CLUSTER', 'SLOTS')) as [
+        number,
+        number,
+        [string, number, ...unknown[]],
+        ...unknown[],
+      ][]
+    )
+      .map(([start, end, [host, port]]) => ({
+        start,
+        end,
+        master: `${host}:${port}`,
+      }))
+      .sort((a, b) => a.start - b.start);
+    const served = ranges.reduce(
+      (sum, { start, end }) => sum + end - start + 1,
+      0,
+    );
+    if (served !== 16384) {
+      throw new Error(`the cluster serves ${served} of its 16384 slots`);
+    }
+    return {
+      masters: [...new Set(ranges.map(({ master }) => master))].sort(),
+      layout: ranges
+        .map(({ start, end, master }) => `${start}-${end}@${master}`)
+        .join(','),
+    };
   }
 
   /** Where the snapshot is read: the cluster's master itself, when known. */

@@ -6,6 +6,7 @@ import { MemoryRevocationStore } from './memory-revocation.store.js';
 import {
   MirroredRedisRevocationStore,
   type RedisFeedConnection,
+  type RedisFeedOpener,
 } from './mirrored-redis-revocation.store.js';
 import {
   RedisRevocationStore,
@@ -22,9 +23,11 @@ interface IoRedisClient extends RedisCommandClient, EventEmitter {
   duplicate(override?: {
     lazyConnect?: boolean;
     retryStrategy?: (attempt: number) => number;
+    host?: string;
+    port?: number;
   }): RedisFeedConnection;
-  /** A cluster's: its master nodes. */
-  nodes?(role: 'master'): (IoRedisClient & {
+  /** A cluster's: its node connections. */
+  nodes?(role: 'master' | 'all'): (IoRedisClient & {
     readonly options: { readonly host?: string; readonly port?: number };
   })[];
   disconnect(): void;
@@ -71,24 +74,25 @@ export async function createRevocationStore(
       'JwtAuthModule option "revocation.redis.client": the mirror reads keys with SCAN, which an ioredis keyPrefix does not apply to; use revocation.redis.keyPrefix instead',
     );
   }
-  // A cluster's feed listens on its master; its nodes connect lazily and
-  // never reconnect, which a copy would inherit.
-  if (client.nodes !== undefined && client.status !== 'ready') {
-    await startup(once(client, 'ready'), logger, 'Redis Cluster client');
-  }
-  const cluster = client.nodes?.bind(client);
-  const feed = (
-    cluster === undefined ? client : cluster('master')[0]
-  )?.duplicate({
+  // Feed connections reconnect whatever the client's own do: a cluster's
+  // nodes never do, and connect lazily, which a copy would inherit.
+  const feedOptions = {
     lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(attempt * 50, 2000),
-  });
-  if (feed === undefined) {
-    throw new JwtAuthOptionsError(
-      'revocation.redis.client',
-      'JwtAuthModule option "revocation.redis.client": the Redis Cluster has no master node to listen to the revocation feed on',
-    );
-  }
+    retryStrategy: (attempt: number) => Math.min(attempt * 50, 2000),
+  };
+  const cluster = client.nodes?.bind(client);
+  // A cluster's feed listens on each master, through a copy of one of the
+  // client's node connections (its password, TLS and the like).
+  const feed: RedisFeedConnection | RedisFeedOpener =
+    cluster === undefined
+      ? client.duplicate(feedOptions)
+      : ({ host, port }) => {
+          const node = cluster('master')[0] ?? cluster('all')[0];
+          if (node === undefined) {
+            throw new Error('the Redis Cluster client has no node connection');
+          }
+          return node.duplicate({ ...feedOptions, host, port });
+        };
   const mirror = new MirroredRedisRevocationStore(client, feed, {
     keyPrefix,
     maxEntries,
