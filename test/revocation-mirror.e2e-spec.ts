@@ -8,7 +8,7 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   CurrentUser,
@@ -36,9 +36,12 @@ import {
 import { describeNeeding } from './support/describe-needing.js';
 import { nowSeconds } from './support/jws.js';
 import {
+  redisClusterUnavailableReason,
   redisUnavailableReason,
   startTestRedis,
+  startTestRedisCluster,
   type TestRedis,
+  type TestRedisCluster,
 } from './support/redis.js';
 import { revocationStoreContract } from './support/revocation-store.contract.js';
 
@@ -613,5 +616,177 @@ describeNeeding(
         );
       },
     );
+  },
+);
+
+describeNeeding(
+  'the Redis mirror on a cluster of three masters',
+  { needs: 'a Redis server', reason: redisClusterUnavailableReason() },
+  () => {
+    let cluster: TestRedisCluster;
+    let client: Cluster;
+
+    beforeAll(async () => {
+      cluster = await startTestRedisCluster(3);
+      client = new Cluster([cluster.node]);
+    }, 60_000);
+
+    afterAll(async () => {
+      client.disconnect();
+      await cluster.stop();
+    });
+
+    /** A user whose keys live on each master, in the masters' order. */
+    async function usersOnEachMaster(keyPrefix: string): Promise<number[]> {
+      const ranges = (
+        (await client.call('CLUSTER', 'SLOTS')) as [
+          number,
+          number,
+          [string, number],
+        ][]
+      ).map(([start, end, [, port]]) => ({ start, end, port }));
+      const users: number[] = [];
+      for (const { port } of cluster.nodes) {
+        for (let user = 1; ; user++) {
+          const slot = Number(
+            await client.call(
+              'CLUSTER',
+              'KEYSLOT',
+              `${keyPrefix}{user:${user}}`,
+            ),
+          );
+          const owner = ranges.find(
+            ({ start, end }) => start <= slot && slot <= end,
+          );
+          if (owner?.port === port && !users.includes(user)) {
+            users.push(user);
+            break;
+          }
+        }
+      }
+      return users;
+    }
+
+    function appOnCluster(
+      secret: string,
+      keyPrefix: string,
+      adapter: (typeof ADAPTERS)[number],
+    ) {
+      return startApp(
+        {
+          imports: [
+            JwtAuthModule.forRoot({
+              secret,
+              globalGuard: true,
+              revocation: { redis: { client, keyPrefix } },
+            }),
+          ],
+          controllers: [AccountController],
+        },
+        adapter,
+      );
+    }
+
+    it.each(ADAPTERS)(
+      "refuses, from each instance's mirror, what was revoked on any master, and so does an instance started later (%s)",
+      async (adapter) => {
+        const secret = randomBytes(32).toString('base64url');
+        const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+        const apps = [
+          await appOnCluster(secret, keyPrefix, adapter),
+          await appOnCluster(secret, keyPrefix, adapter),
+        ];
+        try {
+          for (const app of apps)
+            expect(await until(() => answers(mirrorOf(app)), 10_000)).toBe(
+              true,
+            );
+          const users = await usersOnEachMaster(keyPrefix);
+          const tokens: string[] = [];
+          for (const [i, user] of users.entries()) {
+            const token = await apps[0].get(TokenService).sign({ sub: user });
+            tokens.push(token);
+            expect(
+              (
+                await http(apps[i % 2])
+                  .post('/logout')
+                  .set(bearer(token))
+              ).status,
+            ).toBe(204);
+          }
+          for (const app of apps) {
+            for (const token of tokens) {
+              expect(
+                await until(
+                  async () =>
+                    (await http(app).get('/me').set(bearer(token))).status ===
+                    401,
+                ),
+              ).toBe(true);
+            }
+            // Answered by the mirror itself, not by asking Redis.
+            expect(
+              mirrorOf(app).lookupNow('jti:probe', users[0]),
+            ).toBeDefined();
+          }
+          const later = await appOnCluster(secret, keyPrefix, adapter);
+          try {
+            expect(await until(() => answers(mirrorOf(later)), 10_000)).toBe(
+              true,
+            );
+            for (const token of tokens)
+              expectRefusal(
+                await http(later).get('/me').set(bearer(token)),
+                'api',
+                REVOKED,
+              );
+          } finally {
+            await later.close();
+          }
+        } finally {
+          await Promise.all(apps.map((app) => app.close()));
+        }
+      },
+      60_000,
+    );
+
+    it('stops answering when the feed from one master is cut, and answers again once it has read that master', async () => {
+      const keyPrefix = `jwt-auth-test:${randomUUID()}:`;
+      const app = await appOnCluster(
+        randomBytes(32).toString('base64url'),
+        keyPrefix,
+        'fastify',
+      );
+      try {
+        const mirror = mirrorOf(app);
+        expect(await until(() => answers(mirror), 10_000)).toBe(true);
+        const users = await usersOnEachMaster(keyPrefix);
+        const node = new Redis(`redis://127.0.0.1:${cluster.nodes[1].port}`);
+        try {
+          // Stored on the second master without a word on the feed.
+          await node.set(
+            `${keyPrefix}{user:${users[1]}}:token:jti:unannounced`,
+            '',
+            'EX',
+            60,
+          );
+          expect(
+            mirrored(mirror, 'jti:unannounced', users[1]).tokenRevoked,
+          ).toBe(false);
+          await node.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+          expect(await until(() => !answers(mirror))).toBe(true);
+          expect(
+            await until(
+              () => mirrored(mirror, 'jti:unannounced', users[1]).tokenRevoked,
+              10_000,
+            ),
+          ).toBe(true);
+        } finally {
+          node.disconnect();
+        }
+      } finally {
+        await app.close();
+      }
+    }, 60_000);
   },
 );

@@ -19,13 +19,15 @@ export interface TestRedis {
   resume(): void;
 }
 
-/** A one-node Redis Cluster the tests started, owning every slot. */
+/** A Redis Cluster the tests started: one or more masters, no replicas. */
 export interface TestRedisCluster {
-  /** The node's URL: a plain client reaches every slot through it. */
+  /** The first node's URL: a plain client reaches its slots through it. */
   readonly url: string;
-  /** The node, for a cluster client's startup nodes. */
+  /** The first node, for a cluster client's startup nodes. */
   readonly node: { readonly host: string; readonly port: number };
-  /** Stops the node and removes its cluster configuration. */
+  /** Every master, in the order their slot ranges follow. */
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  /** Stops every node and removes the cluster's configuration. */
   stop(): Promise<void>;
 }
 
@@ -96,60 +98,105 @@ export async function startTestRedis(): Promise<TestRedis> {
 }
 
 /**
- * Starts `redis-server --cluster-enabled yes` on free loopback ports, gives
- * it every slot and waits for `cluster_state:ok`: the smallest real cluster,
- * which refuses a command whose keys are in different slots (`CROSSSLOT`)
- * as a large one does.
+ * Starts `masters` nodes of `redis-server --cluster-enabled yes` on free
+ * loopback ports, splits the slots between them, joins them and waits for
+ * `cluster_state:ok` on each: a real cluster, which refuses a command whose
+ * keys are in different slots (`CROSSSLOT`) and sends a key to its own
+ * master.
  */
-export async function startTestRedisCluster(): Promise<TestRedisCluster> {
+export async function startTestRedisCluster(
+  masters = 1,
+): Promise<TestRedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'jwt-auth-redis-cluster-'));
-  const port = await freePort();
-  let busPort = await freePort();
-  while (busPort === port) busPort = await freePort();
-  let server: Omit<TestRedis, 'url'> | undefined;
+  const servers: Omit<TestRedis, 'url'>[] = [];
+  const nodes: { host: string; port: number }[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
-    server = await startRedisServer(port, [
-      '--cluster-enabled',
-      'yes',
-      // Its own bus port: the default, port + 10000, may be taken or past 65535.
-      '--cluster-port',
-      String(busPort),
-      // Else the node tells cluster clients an empty address for its slots.
-      '--cluster-announce-ip',
-      '127.0.0.1',
-      '--cluster-config-file',
-      join(dir, 'nodes.conf'),
-      '--dir',
-      dir,
-    ]);
-    const url = `redis://127.0.0.1:${port}`;
-    const admin = new Redis(url);
+    const taken = new Set<number>();
+    const port = async () => {
+      let candidate = await freePort();
+      while (taken.has(candidate)) candidate = await freePort();
+      taken.add(candidate);
+      return candidate;
+    };
+    const busPorts: number[] = [];
+    for (let i = 0; i < masters; i++) {
+      const nodePort = await port();
+      busPorts.push(await port());
+      servers.push(
+        await startRedisServer(nodePort, [
+          '--cluster-enabled',
+          'yes',
+          // Its own bus port: the default, port + 10000, may be taken or past 65535.
+          '--cluster-port',
+          String(busPorts[i]),
+          // Else the node tells cluster clients an empty address for its slots.
+          '--cluster-announce-ip',
+          '127.0.0.1',
+          '--cluster-config-file',
+          join(dir, `nodes-${nodePort}.conf`),
+          '--dir',
+          dir,
+        ]),
+      );
+      nodes.push({ host: '127.0.0.1', port: nodePort });
+    }
+    const admins = nodes.map(
+      ({ port: nodePort }) => new Redis(`redis://127.0.0.1:${nodePort}`),
+    );
     try {
-      await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-      let info = '';
-      for (let waited = 0; waited < 10_000; waited += 50) {
-        info = String(await admin.call('CLUSTER', 'INFO'));
-        if (/^cluster_state:ok\r?$/m.test(info)) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      const share = Math.ceil(16384 / masters);
+      for (const [i, admin] of admins.entries()) {
+        await admin.call(
+          'CLUSTER',
+          'ADDSLOTSRANGE',
+          String(i * share),
+          String(Math.min(16383, (i + 1) * share - 1)),
+        );
+        if (i > 0)
+          await admin.call(
+            'CLUSTER',
+            'MEET',
+            '127.0.0.1',
+            String(nodes[0].port),
+            String(busPorts[0]),
+          );
       }
-      if (!/^cluster_state:ok\r?$/m.test(info)) {
-        throw new Error(`the Redis Cluster node on port ${port} is not ok`);
+      const ready = async (admin: Redis) =>
+        /^cluster_state:ok\r?$/m.test(
+          String(await admin.call('CLUSTER', 'INFO')),
+        ) &&
+        new Set(
+          (
+            (await admin.call('CLUSTER', 'SLOTS')) as [
+              number,
+              number,
+              [string, number],
+            ][]
+          ).map(([, , [, nodePort]]) => nodePort),
+        ).size === masters;
+      let ok = false;
+      for (let waited = 0; waited < 20_000 && !ok; waited += 50) {
+        ok = (await Promise.all(admins.map(ready))).every(Boolean);
+        if (!ok) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (!ok) {
+        throw new Error(`the Redis Cluster of ${masters} masters is not ok`);
       }
     } finally {
-      admin.disconnect();
+      for (const admin of admins) admin.disconnect();
     }
-    const started = server;
     return {
-      url,
-      node: { host: '127.0.0.1', port },
-      stop: async () => {
-        await started.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
+      url: `redis://127.0.0.1:${nodes[0].port}`,
+      node: nodes[0],
+      nodes,
+      stop,
     };
   } catch (error) {
-    await server?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stop();
     throw error;
   }
 }
