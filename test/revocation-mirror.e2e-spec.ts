@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  Controller,
-  Get,
-  HttpCode,
-  Post,
-  Req,
-  type INestApplication,
-} from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { Cluster, Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  CurrentUser,
   JwtAuthModule,
   MirroredRedisRevocationStore,
   RedisRevocationStore,
   RevocationUnavailableError,
   TokenService,
-  type AuthenticatedUser,
   type JwtAuthModuleOptions,
   type RevocationEntry,
 } from '../src/jwt-auth/index.js';
@@ -33,6 +24,7 @@ import {
   http,
   startApp,
 } from './support/app.js';
+import { AccountController } from './support/account.controller.js';
 import { describeNeeding } from './support/describe-needing.js';
 import { nowSeconds } from './support/jws.js';
 import {
@@ -46,22 +38,6 @@ import {
 import { revocationStoreContract } from './support/revocation-store.contract.js';
 
 const REVOKED = 'The access token has been revoked';
-
-@Controller()
-class AccountController {
-  constructor(private readonly tokens: TokenService) {}
-
-  @Get('me')
-  me(@CurrentUser() userId: number): { userId: number } {
-    return { userId };
-  }
-
-  @Post('logout')
-  @HttpCode(204)
-  async logout(@Req() request: { user: AuthenticatedUser }): Promise<void> {
-    await this.tokens.revoke(request.user);
-  }
-}
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,25 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  Controller,
-  Get,
-  HttpCode,
-  Post,
-  Req,
-  UseGuards,
-  type INestApplication,
-} from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import type { INestApplication } from '@nestjs/common';
 import { Cluster, Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  CurrentUser,
-  JWT_AUTH_STRATEGY,
   JwtAuthModule,
-  Public,
   MemoryRevocationStore,
   RedisRevocationStore,
   TokenService,
-  type AuthenticatedUser,
   type JwtAuthModuleOptions,
   type RevocationStore,
 } from '../src/jwt-auth/index.js';
@@ -30,6 +17,7 @@ import {
   http,
   startApp,
 } from './support/app.js';
+import { AccountController } from './support/account.controller.js';
 import { CapturingLogger } from './support/capturing-logger.js';
 import { describeNeeding } from './support/describe-needing.js';
 import { nowSeconds } from './support/jws.js';
@@ -44,29 +32,6 @@ import {
 import { revocationStoreContract } from './support/revocation-store.contract.js';
 
 const REVOKED = 'The access token has been revoked';
-
-@Controller()
-class AccountController {
-  constructor(private readonly tokens: TokenService) {}
-
-  @Get('me')
-  me(@CurrentUser() userId: number): { userId: number } {
-    return { userId };
-  }
-
-  @Post('logout')
-  @HttpCode(204)
-  async logout(@Req() request: { user: AuthenticatedUser }): Promise<void> {
-    await this.tokens.revoke(request.user);
-  }
-
-  @Public()
-  @UseGuards(AuthGuard(JWT_AUTH_STRATEGY))
-  @Get('passport')
-  passport(@Req() request: { user: AuthenticatedUser }): { userId: number } {
-    return { userId: request.user.userId };
-  }
-}
 
 function appWith(
   options: Partial<JwtAuthModuleOptions>,

@@ -1,11 +1,13 @@
 import {
   afterEach,
+  beforeAll,
   beforeEach,
   describe,
   expect,
   it,
   jest,
 } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
 import {
@@ -109,6 +111,8 @@ class FakeFeed extends EventEmitter implements RedisFeedConnection {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 describe('MirroredRedisRevocationStore', () => {
+  /** What the store logged, as `level message`. */
+  const logged: string[] = [];
   let redis: FakeRedis;
   let feed: FakeFeed;
   let store: MirroredRedisRevocationStore;
@@ -134,7 +138,18 @@ describe('MirroredRedisRevocationStore', () => {
   /** Lets the store's pending promises run, and the fake timers by `ms`. */
   const settle = (ms = 0) => jest.advanceTimersByTimeAsync(ms);
 
+  beforeAll(() => {
+    const keep = (level: string) => (message: unknown) =>
+      void logged.push(`${level} ${String(message)}`);
+    Logger.overrideLogger({
+      log: keep('log'),
+      warn: keep('warn'),
+      error: keep('error'),
+    });
+  });
+
   beforeEach(async () => {
+    logged.length = 0;
     jest.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
     redis = new FakeRedis();
     redis.keys.set(`${PREFIX}{user:7}:token:jti:known`, {
@@ -181,6 +196,11 @@ describe('MirroredRedisRevocationStore', () => {
     await settle();
     expect(mirrored('jti:any', 8).userRevokedAt).toBe(nowSeconds());
     expect(mirrored('jti:known', 7).tokenRevoked).toBe(true);
+    // Once each way, with the reason.
+    expect(logged).toEqual([
+      'warn Revocation mirror out of step with Redis (a feed connection closed): guarded requests get 503 until it is in step again',
+      'log Revocation mirror in step with Redis again',
+    ]);
   });
 
   it('takes the PING of an attempt cut short by a reconnection as no proof', async () => {
