@@ -36,6 +36,17 @@ class FakeRedis implements RedisCommandClient {
   failScans = 0;
   /** The ports of a cluster's masters; `undefined` for a server on its own. */
   masters: number[] | undefined;
+  /** Whether the first master shows a slot moving away. */
+  moving = false;
+
+  /** A connection to one of the cluster's masters, as a cluster client holds it. */
+  node(port: number) {
+    return {
+      options: { host: '127.0.0.1', port },
+      call: (command: string, ...args: (string | number)[]) =>
+        this.call(command, ...args),
+    };
+  }
 
   call(command: string, ...args: (string | number)[]): Promise<unknown> {
     switch (command) {
@@ -58,13 +69,24 @@ class FakeRedis implements RedisCommandClient {
           `# Cluster\r\ncluster_enabled:${this.masters === undefined ? 0 : 1}\r\n`,
         );
       case 'CLUSTER':
-        // Every slot, shared evenly.
+        // Every slot, shared evenly, as CLUSTER NODES shows it.
         return Promise.resolve(
-          (this.masters ?? []).map((port, i, { length }) => [
-            Math.floor((i * 16384) / length),
-            Math.floor(((i + 1) * 16384) / length) - 1,
-            ['127.0.0.1', port, 'id'],
-          ]),
+          (this.masters ?? [])
+            .map((port, i, { length }) =>
+              [
+                `node-${port}`,
+                `127.0.0.1:${port}@1${port}`,
+                i === 0 ? 'myself,master' : 'master',
+                '-',
+                '0',
+                '0',
+                '1',
+                'connected',
+                `${Math.floor((i * 16384) / length)}-${Math.floor(((i + 1) * 16384) / length) - 1}`,
+                ...(i === 0 && this.moving ? ['[5->-node-other]'] : []),
+              ].join(' '),
+            )
+            .join('\n'),
         );
       default:
         return Promise.reject(new Error(`unexpected ${command}`));
@@ -382,7 +404,12 @@ describe('MirroredRedisRevocationStore', () => {
         opened.set(port, connection);
         return connection;
       },
-      { keyPrefix: PREFIX, maxEntries: 100, maxStaleness: MAX_STALENESS },
+      {
+        keyPrefix: PREFIX,
+        maxEntries: 100,
+        maxStaleness: MAX_STALENESS,
+        nodes: () => [7001, 7002, 7003].map((port) => redis.node(port)),
+      },
     );
     await settle();
     expect([...opened.keys()]).toEqual([7001, 7002]);
@@ -438,6 +465,34 @@ describe('MirroredRedisRevocationStore', () => {
     third.answer();
     await settle();
     expect(answers()).toBe(true);
+  });
+
+  it('asks Redis while a slot moves between masters of a cluster', async () => {
+    store.close();
+    redis.masters = [7001, 7002];
+    redis.moving = true;
+    store = new MirroredRedisRevocationStore(redis, () => new FakeFeed(), {
+      keyPrefix: PREFIX,
+      maxEntries: 100,
+      maxStaleness: MAX_STALENESS,
+      nodes: () => [7001, 7002].map((port) => redis.node(port)),
+    });
+    await settle();
+    expect(store.lookupNow('jti:known', 7)).toBeUndefined();
+    await expect(store.lookup('jti:known', 7)).resolves.toMatchObject({
+      tokenRevoked: true,
+    });
+  });
+
+  it('refuses a cluster without its connections to the masters, to read each one', () => {
+    expect(
+      () =>
+        new MirroredRedisRevocationStore(redis, () => new FakeFeed(), {
+          keyPrefix: PREFIX,
+          maxEntries: 100,
+          maxStaleness: MAX_STALENESS,
+        }),
+    ).toThrow(TypeError);
   });
 
   it('drops a feed connection whose attempt to get in step hangs', async () => {

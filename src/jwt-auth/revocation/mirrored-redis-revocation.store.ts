@@ -45,6 +45,8 @@ export interface MirroredRedisRevocationStoreOptions {
   readonly nodes?: () => readonly (RedisCommandClient & {
     readonly options: { readonly host?: string; readonly port?: number };
   })[];
+  /** Asks the cluster client to learn the cluster's nodes anew. */
+  readonly refreshNodes?: () => void;
   /** Capacity of the mirror, in entries (revoked tokens plus users' cutoffs). */
   readonly maxEntries: number;
   /**
@@ -96,12 +98,12 @@ const clock = (): number => performance.now();
  * On a cluster, a `PUBLISH` reaches the subscribers of other masters over
  * the cluster bus, which a `PING` does not vouch for: the mirror listens on
  * every master (given what opens a feed connection to each), reads each
- * one's keys from that master, and
- * proves each feed with a `PING` of its own. It reads the cluster's slots
- * before and after getting in step, and at every proof: a change (a
- * failover, a slot moved) takes it out of step until it has read the new
- * masters. Given one feed connection, on a cluster of more than one master, lookups
- * ask Redis, as while the mirror is full.
+ * one's keys from that master, and proves each feed with a `PING` of its
+ * own. It reads `CLUSTER NODES` before and after getting in step, and at
+ * every proof: a change (a failover, a new master, a slot moved) takes it
+ * out of step until it has read the new masters. While a slot is moving
+ * between masters, and on a cluster of several masters given one feed
+ * connection, lookups ask Redis, as while the mirror is full.
  */
 export class MirroredRedisRevocationStore implements RevocationStore {
   private readonly logger = new Logger('JwtAuth');
@@ -152,6 +154,12 @@ export class MirroredRedisRevocationStore implements RevocationStore {
       Math.max(1, Math.floor(options.maxStaleness / 4)),
     ).unref();
     if (typeof feed === 'function') {
+      // Else a keyless SCAN would go to any master, cursor and all.
+      if (options.nodes === undefined) {
+        throw new TypeError(
+          'MirroredRedisRevocationStore: a cluster (a feed opener) needs options.nodes, its connections to the masters',
+        );
+      }
       this.feedTo = feed;
       void this.getInStep();
     } else {
@@ -221,7 +229,10 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.retry);
+    // An attempt under way opens no more feeds, nor uses these.
+    this.generation++;
     for (const feed of this.feeds.values()) feed.disconnect();
+    this.feeds.clear();
     for (const done of [...this.waiting]) done();
   }
 
@@ -237,7 +248,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     this.attemptStartedAt = clock();
     clearTimeout(this.retry);
     try {
-      const slots = await this.clusterSlots();
+      const slots = await this.cluster();
       if (generation !== this.generation) return;
       if (
         slots !== undefined &&
@@ -250,7 +261,19 @@ export class MirroredRedisRevocationStore implements RevocationStore {
         );
         return;
       }
+      // Each master shows only its own moving slots; a key moving between
+      // two masters could be read on neither.
+      for (const master of slots?.masters ?? []) {
+        const node = this.snapshotNode(master);
+        if (node !== undefined && (await this.cluster(node))?.moving) {
+          this.askRedisInstead('cluster', 'a slot is moving between masters');
+          return;
+        }
+      }
+      if (generation !== this.generation) return;
       const feeds = this.listenOn(slots?.masters);
+      if (feeds.length === 0)
+        throw new Error('no feed connection to listen on');
       if (feeds.some((feed) => feed.status !== 'ready')) {
         // Started again once each is ready, or, should a master be gone
         // for good, after a while, with the cluster read anew.
@@ -274,7 +297,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
       await Promise.all(feeds.map((feed) => feed.ping()));
       if (
         slots !== undefined &&
-        (await this.clusterSlots())?.layout !== slots.layout
+        (await this.cluster())?.layout !== slots.layout
       ) {
         throw new Error('the cluster changed while the mirror read it');
       }
@@ -323,6 +346,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
         this.attemptStartedAt = undefined;
         this.lose('getting in step took too long');
         this.reconnectReadyFeeds();
+        this.retryLater(MAX_RETRY_DELAY);
       }
       return;
     }
@@ -330,6 +354,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
       if (now - this.pingSentAt > patience) {
         this.lose('the feed did not answer a PING in time');
         this.reconnectReadyFeeds();
+        this.retryLater(MAX_RETRY_DELAY);
       }
       return;
     }
@@ -341,7 +366,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     const layout =
       this.slots === undefined
         ? undefined
-        : this.clusterSlots().then((slots) => slots?.layout);
+        : this.cluster().then((slots) => slots?.layout);
     Promise.all([
       ...[...this.feeds.values()].map((feed) => feed.ping()),
       layout,
@@ -372,6 +397,7 @@ export class MirroredRedisRevocationStore implements RevocationStore {
     masters: readonly string[] | undefined,
   ): RedisFeedConnection[] {
     const { feedTo } = this;
+    if (this.closed) return [];
     if (masters === undefined || feedTo === undefined) {
       return [...this.feeds.values()];
     }
@@ -403,7 +429,11 @@ export class MirroredRedisRevocationStore implements RevocationStore {
       if (channel === this.redis.channel) this.receive(message);
     });
     feed.on('close', () => {
-      if (current()) this.lose('a feed connection closed');
+      if (!current()) return;
+      this.lose('a feed connection closed');
+      // Its return starts the next attempt; a master gone for good never
+      // returns, and the cluster must be read anew.
+      this.retryLater(MAX_RETRY_DELAY);
     });
     feed.on('ready', () => {
       if (current()) void this.getInStep();
@@ -471,43 +501,57 @@ export class MirroredRedisRevocationStore implements RevocationStore {
   }
 
   /**
-   * The cluster this Redis belongs to, from `CLUSTER SLOTS`: its masters
-   * (`host:port`) and its layout (which master serves which slots), to
-   * compare; `undefined` for a server on its own.
+   * The cluster this Redis belongs to, as `CLUSTER NODES` on `node` shows
+   * it: its masters (`host:port`, those without slots too, which a slot
+   * may be moving to), its layout (each master's id, address, config epoch
+   * and slots), to compare, and whether a slot is moving; `undefined` for a
+   * server on its own.
    *
    * @throws when some slot has no master.
    */
-  private async clusterSlots(): Promise<
-    { masters: string[]; layout: string } | undefined
+  private async cluster(
+    node: RedisCommandClient = this.client,
+  ): Promise<
+    { masters: string[]; layout: string; moving: boolean } | undefined
   > {
-    const info = String(await this.client.call('INFO', 'cluster'));
+    const info = String(await node.call('INFO', 'cluster'));
     if (!/^cluster_enabled:1\r?$/m.test(info)) return undefined;
-    const ranges = (
-      (await this.client.call('CLUSTER', 'SLOTS')) as [
-        number,
-        number,
-        [string, number, ...unknown[]],
-        ...unknown[],
-      ][]
-    )
-      .map(([start, end, [host, port]]) => ({
-        start,
-        end,
-        master: `${host}:${port}`,
-      }))
-      .sort((a, b) => a.start - b.start);
-    const served = ranges.reduce(
-      (sum, { start, end }) => sum + end - start + 1,
-      0,
-    );
+    const masters: string[] = [];
+    const layout: string[] = [];
+    let served = 0;
+    let moving = false;
+    for (const line of String(await node.call('CLUSTER', 'NODES')).split(
+      '\n',
+    )) {
+      const [id, address, flags, , , , epoch, , ...slots] = line
+        .trim()
+        .split(' ');
+      const flagged = (flags ?? '').split(',');
+      if (
+        address === undefined ||
+        !flagged.includes('master') ||
+        flagged.some((flag) => ['fail', 'handshake', 'noaddr'].includes(flag))
+      ) {
+        continue;
+      }
+      // A node shows its own slots that are moving as [slot->-id] or [slot-<-id].
+      moving ||= slots.some((slot) => slot.startsWith('['));
+      const owned = slots.filter((slot) => !slot.startsWith('['));
+      for (const range of owned) {
+        const [first, last = first] = range.split('-').map(Number);
+        served += last - first + 1;
+      }
+      const master = address.split('@')[0];
+      masters.push(master);
+      layout.push(`${id}@${master}#${epoch}:${owned.join(',')}`);
+    }
     if (served !== 16384) {
       throw new Error(`the cluster serves ${served} of its 16384 slots`);
     }
     return {
-      masters: [...new Set(ranges.map(({ master }) => master))].sort(),
-      layout: ranges
-        .map(({ start, end, master }) => `${start}-${end}@${master}`)
-        .join(','),
+      masters: masters.sort(),
+      layout: layout.sort().join(' '),
+      moving,
     };
   }
 
@@ -521,6 +565,8 @@ export class MirroredRedisRevocationStore implements RevocationStore {
       ({ options }) => `${options.host}:${options.port}` === master,
     );
     if (node === undefined) {
+      // A replica promoted, say, which the client learns of only when told.
+      this.options.refreshNodes?.();
       throw new Error(`no connection to the cluster's master ${master} yet`);
     }
     return node;

@@ -27,6 +27,8 @@ interface IoRedisClient extends RedisCommandClient, EventEmitter {
     port?: number;
   }): RedisFeedConnection;
   /** A cluster's: its node connections. */
+  /** A cluster's: learns its nodes anew. */
+  refreshSlotsCache?(callback?: (error?: Error | null) => void): void;
   nodes?(role: 'master' | 'all'): (IoRedisClient & {
     readonly options: { readonly host?: string; readonly port?: number };
   })[];
@@ -97,7 +99,9 @@ export async function createRevocationStore(
     keyPrefix,
     maxEntries,
     maxStaleness,
-    nodes: cluster === undefined ? undefined : () => cluster('master'),
+    // Every node: a replica promoted is one before the client knows it.
+    nodes: cluster === undefined ? undefined : () => cluster('all'),
+    refreshNodes: () => client.refreshSlotsCache?.(() => undefined),
   });
   if (!(await mirror.ready(REDIS_STARTUP_WAIT))) {
     logger.warn(
