@@ -165,22 +165,31 @@ export async function startTestRedisCluster(
             String(busPorts[0]),
           );
       }
-      const ready = async (admin: Redis) =>
-        /^cluster_state:ok\r?$/m.test(
-          String(await admin.call('CLUSTER', 'INFO')),
-        ) &&
-        new Set(
-          (
-            (await admin.call('CLUSTER', 'SLOTS')) as [
-              number,
-              number,
-              [string, number],
-            ][]
-          ).map(([, , [, nodePort]]) => nodePort),
-        ).size === masters;
+      // Settled: every node sees every master with its slots, and the
+      // masters' config epochs, which start equal, have been told apart
+      // (a node's view of the cluster changes until then).
+      const view = async (admin: Redis) => {
+        if (
+          !/^cluster_state:ok\r?$/m.test(
+            String(await admin.call('CLUSTER', 'INFO')),
+          )
+        ) {
+          return undefined;
+        }
+        const epochs = String(await admin.call('CLUSTER', 'NODES'))
+          .split('\n')
+          .filter((line) => / master /.test(line.replace(/,/g, ' ')))
+          .map((line) => line.split(' ')[6])
+          .sort();
+        return new Set(epochs).size === masters ? epochs.join() : undefined;
+      };
+      const ready = async () => {
+        const views = await Promise.all(admins.map(view));
+        return views[0] !== undefined && views.every((v) => v === views[0]);
+      };
       let ok = false;
       for (let waited = 0; waited < 20_000 && !ok; waited += 50) {
-        ok = (await Promise.all(admins.map(ready))).every(Boolean);
+        ok = await ready();
         if (!ok) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       if (!ok) {
