@@ -195,8 +195,9 @@ export class MirroredRedisRevocationStore implements RevocationStore {
   }
 
   /**
-   * `lookup()`'s answer at once, from the mirror; `undefined` while
-   * revocations do not fit in it (then `lookup()` asks Redis).
+   * `lookup()`'s answer at once, from the mirror; `undefined` while the
+   * mirror is set aside (full, or a cluster it cannot follow: then
+   * `lookup()` asks Redis).
    *
    * @throws RevocationUnavailableError while the mirror may lack a revocation.
    */
