@@ -208,6 +208,22 @@ describe('resolveJwtAuthOptions', () => {
       },
       'revocation.redis.client',
     ],
+    [
+      'an ioredis client with a keyPrefix of its own, for the mirror',
+      {
+        secret: secret32,
+        revocation: {
+          redis: {
+            client: {
+              call: (): null => null,
+              duplicate: (): null => null,
+              options: { keyPrefix: 'app:' },
+            },
+          },
+        },
+      },
+      'revocation.redis.client',
+    ],
   ])('refuses %s, naming the option', (_label, options, option) => {
     const fault = faultOf(options);
     expect(fault.option).toBe(option);

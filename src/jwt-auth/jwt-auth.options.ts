@@ -231,6 +231,14 @@ function resolveRevocation(
         'JwtAuthModule option "revocation.redis.client" must be an ioredis client (with duplicate()) for the mirror; set "revocation.redis.mirror" to false to ask Redis on every check',
       );
     }
+    const clientPrefix = (client as { options?: { keyPrefix?: unknown } })
+      ?.options?.keyPrefix;
+    if (mirror && typeof clientPrefix === 'string' && clientPrefix !== '') {
+      throw new JwtAuthOptionsError(
+        'revocation.redis.client',
+        'JwtAuthModule option "revocation.redis.client" has an ioredis keyPrefix, which the mirror\'s SCAN does not apply; use "revocation.redis.keyPrefix" instead',
+      );
+    }
     resolvedRedis = Object.freeze({
       url,
       client,

@@ -26,9 +26,9 @@ interface IoRedisClient extends RedisCommandClient, EventEmitter {
     host?: string;
     port?: number;
   }): RedisFeedConnection;
-  /** A cluster's: its node connections. */
   /** A cluster's: learns its nodes anew. */
   refreshSlotsCache?(callback?: (error?: Error | null) => void): void;
+  /** A cluster's: its node connections. */
   nodes?(role: 'master' | 'all'): (IoRedisClient & {
     readonly options: { readonly host?: string; readonly port?: number };
   })[];
@@ -68,14 +68,6 @@ export async function createRevocationStore(
     }
   }
 
-  const { keyPrefix: clientPrefix } =
-    (client as { options?: { keyPrefix?: unknown } }).options ?? {};
-  if (typeof clientPrefix === 'string' && clientPrefix !== '') {
-    throw new JwtAuthOptionsError(
-      'revocation.redis.client',
-      'JwtAuthModule option "revocation.redis.client": the mirror reads keys with SCAN, which an ioredis keyPrefix does not apply to; use revocation.redis.keyPrefix instead',
-    );
-  }
   // Feed connections reconnect whatever the client's own do: a cluster's
   // nodes never do, and connect lazily, which a copy would inherit.
   const feedOptions = {
