@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { bearerChallenge, type RefusalReason } from './bearer-challenge.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
+import { KeySetUnavailableError } from './errors/key-set-unavailable.error.js';
 import { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 import {
   InjectJwtAuthOptions,
@@ -53,7 +54,8 @@ export class BearerChallengeService {
   /**
    * The exception to throw for an error met while authenticating a request,
    * with its headers set on `response`: an `InvalidTokenError` is refused
-   * for its code, a `RevocationUnavailableError` is a 503, an
+   * for its code, a `RevocationUnavailableError` or a
+   * `KeySetUnavailableError` is a 503, an
    * `HttpException` stands, and anything else is a fault of ours, not of
    * the token: refused (fail closed), and logged by its name.
    */
@@ -63,6 +65,9 @@ export class BearerChallengeService {
     }
     if (error instanceof RevocationUnavailableError) {
       return this.unavailable(response);
+    }
+    if (error instanceof KeySetUnavailableError) {
+      return this.unavailable(response, error);
     }
     if (error instanceof HttpException) return error;
     this.logger.error(
@@ -112,14 +117,22 @@ export class BearerChallengeService {
 
   /**
    * Sets `Retry-After` on `response` and returns the 503 to throw when a
-   * token's revocation status cannot be checked (fail closed).
+   * token's revocation status cannot be checked, or (given that error) the
+   * identity provider's keys cannot be fetched: fail closed.
    */
-  unavailable(response: unknown): ServiceUnavailableException {
-    this.logger.debug('Refused: revocation_unavailable');
+  unavailable(
+    response: unknown,
+    cause?: KeySetUnavailableError,
+  ): ServiceUnavailableException {
+    const code = cause?.code ?? 'revocation_unavailable';
+    this.logger.debug(`Refused: ${code}`);
     setHeader(response, 'Retry-After', String(RETRY_AFTER_SECONDS));
     return new ServiceUnavailableException({
       statusCode: 503,
-      message: 'The token revocation status is unavailable',
+      message:
+        cause === undefined
+          ? 'The token revocation status is unavailable'
+          : 'The token signing keys are unavailable',
       error: 'Service Unavailable',
     });
   }

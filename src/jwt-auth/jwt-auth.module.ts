@@ -8,12 +8,7 @@ import {
   ConfigurableModuleClass,
   JWT_AUTH_MODULE_OPTIONS,
 } from './jwt-auth.module-definition.js';
-import {
-  JWT_AUTH_OPTIONS,
-  jwtModuleOptions,
-  resolveJwtAuthOptions,
-  type ResolvedJwtAuthOptions,
-} from './jwt-auth.options.js';
+import { JWT_AUTH_OPTIONS, resolveJwtAuthOptions } from './jwt-auth.options.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { linkResponse } from './response-link.js';
 import { createRevocationStore } from './revocation/revocation-store.factory.js';
@@ -47,9 +42,8 @@ import { TokenVerifier } from './token.verifier.js';
     },
     {
       provide: JwtService,
-      useFactory: (options: ResolvedJwtAuthOptions) =>
-        new JwtService(jwtModuleOptions(options)),
-      inject: [JWT_AUTH_OPTIONS],
+      // No key of its own: each call names its key.
+      useFactory: () => new JwtService(),
     },
     RevocationService,
     TokenVerifier,

@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
 import type { JwtAuthModuleOptions } from './interfaces/jwt-auth-module-options.interface.js';
-import { resolveJwtAuthOptions } from './jwt-auth.options.js';
+import {
+  resolveJwtAuthOptions,
+  type ResolvedJwtAuthOptions,
+} from './jwt-auth.options.js';
+import type { LocalKeys } from './keys/resolve-keys.js';
 
 const secret32 = randomBytes(32).toString('hex').slice(0, 32);
 
@@ -20,7 +24,6 @@ describe('resolveJwtAuthOptions', () => {
   it('applies the defaults', () => {
     const resolved = resolveJwtAuthOptions({ secret: secret32 });
     expect(resolved).toMatchObject({
-      algorithm: 'HS256',
       expiresIn: 86_400,
       issuer: undefined,
       audience: undefined,
@@ -29,8 +32,11 @@ describe('resolveJwtAuthOptions', () => {
       tokenCacheSize: 10_000,
       realm: 'api',
     });
-    expect(resolved.key.type).toBe('secret');
-    expect(resolved.key.symmetricKeySize).toBe(32);
+    const [key] = signingKeyOf(resolved).list;
+    expect(key).toMatchObject({ kid: undefined, algorithm: 'HS256' });
+    expect(key.verifyKey.type).toBe('secret');
+    expect(key.verifyKey.symmetricKeySize).toBe(32);
+    expect(signingKeyOf(resolved).signing).toBe(key);
     expect(Object.isFrozen(resolved)).toBe(true);
   });
 
@@ -44,8 +50,8 @@ describe('resolveJwtAuthOptions', () => {
       clockTolerance: 5,
       realm: 'example',
     });
+    expect(signingKeyOf(resolved).signing?.algorithm).toBe('HS512');
     expect(resolved).toMatchObject({
-      algorithm: 'HS512',
       expiresIn: 60,
       issuer: 'https://issuer.example',
       audience: ['api', 'admin'],
@@ -56,15 +62,17 @@ describe('resolveJwtAuthOptions', () => {
 
   it('takes a secret KeyObject as it is', () => {
     const key = createSecretKey(randomBytes(48));
-    expect(resolveJwtAuthOptions({ secret: key, algorithm: 'HS384' }).key).toBe(
-      key,
-    );
+    expect(
+      signingKeyOf(resolveJwtAuthOptions({ secret: key, algorithm: 'HS384' }))
+        .signing?.signKey,
+    ).toBe(key);
   });
 
   it('measures a string secret in UTF-8 bytes', () => {
     // 16 two-byte characters: 32 bytes.
     expect(
-      resolveJwtAuthOptions({ secret: 'é'.repeat(16) }).key.symmetricKeySize,
+      signingKeyOf(resolveJwtAuthOptions({ secret: 'é'.repeat(16) })).signing
+        ?.signKey?.symmetricKeySize,
     ).toBe(32);
   });
 
@@ -251,3 +259,9 @@ describe('resolveJwtAuthOptions', () => {
     expect(faultOf(undefined).option).toBe('options');
   });
 });
+
+/** The keys of options given `secret` or `keys`. */
+function signingKeyOf(resolved: ResolvedJwtAuthOptions): LocalKeys {
+  if (resolved.keys.source !== 'local') throw new Error('remote keys');
+  return resolved.keys;
+}

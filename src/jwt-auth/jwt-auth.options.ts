@@ -1,12 +1,11 @@
 import { Inject } from '@nestjs/common';
-import type { JwtModuleOptions } from '@nestjs/jwt';
-import { createSecretKey, KeyObject } from 'node:crypto';
 import { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
 import type {
-  JwtAlgorithm,
   JwtAuthModuleOptions,
   RevocationOptions,
 } from './interfaces/jwt-auth-module-options.interface.js';
+import { resolveKeys, type ResolvedKeys } from './keys/resolve-keys.js';
+import { wholeNumber } from './option-values.js';
 import type { RedisCommandClient } from './revocation/redis-revocation.store.js';
 import type { RevocationStore } from './revocation/revocation-store.interface.js';
 
@@ -22,10 +21,8 @@ export const InjectJwtAuthOptions = (): PropertyDecorator &
  * to the module: it holds the key.
  */
 export interface ResolvedJwtAuthOptions {
-  /** The secret as a `KeyObject`: it never appears as text again. */
-  readonly key: KeyObject;
-  /** The one algorithm signed with and accepted. */
-  readonly algorithm: JwtAlgorithm;
+  /** The keys that verify, and the one that signs, as `KeyObject`s. */
+  readonly keys: ResolvedKeys;
   /** Token lifetime, in seconds. */
   readonly expiresIn: number;
   /** `iss` to sign and require, if any. */
@@ -64,16 +61,12 @@ export interface ResolvedRevocationOptions {
   readonly failOpen: boolean;
 }
 
-/** Minimum secret size per algorithm, in bytes: the hash output size (RFC 7518 3.2). */
-const MIN_SECRET_BYTES: Readonly<Record<JwtAlgorithm, number>> = {
-  HS256: 32,
-  HS384: 48,
-  HS512: 64,
-};
-
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof JwtAuthModuleOptions>([
   'secret',
   'algorithm',
+  'keys',
+  'signingKeyId',
+  'jwks',
   'expiresIn',
   'issuer',
   'audience',
@@ -115,17 +108,8 @@ export function resolveJwtAuthOptions(
     );
   }
 
-  const algorithm = options.algorithm ?? 'HS256';
-  if (!Object.hasOwn(MIN_SECRET_BYTES, algorithm)) {
-    throw new JwtAuthOptionsError(
-      'algorithm',
-      `JwtAuthModule option "algorithm" must be one of ${Object.keys(MIN_SECRET_BYTES).join(', ')}`,
-    );
-  }
-
   return Object.freeze({
-    key: resolveKey(options.secret, algorithm),
-    algorithm,
+    keys: resolveKeys(options),
     expiresIn: wholeNumber(
       'expiresIn',
       options.expiresIn ?? DEFAULT_EXPIRES_IN,
@@ -293,71 +277,6 @@ function isRevocationStore(value: unknown): value is RevocationStore {
   );
 }
 
-function resolveKey(secret: unknown, algorithm: JwtAlgorithm): KeyObject {
-  let key: KeyObject;
-  if (secret instanceof KeyObject) {
-    if (secret.type !== 'secret') {
-      throw new JwtAuthOptionsError(
-        'secret',
-        `JwtAuthModule option "secret" must be a secret KeyObject, not a ${secret.type} key`,
-      );
-    }
-    key = secret;
-  } else if (typeof secret === 'string' || secret instanceof Uint8Array) {
-    key = createSecretKey(
-      typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret,
-    );
-  } else if (secret === undefined || secret === null) {
-    throw new JwtAuthOptionsError(
-      'secret',
-      'JwtAuthModule option "secret" is required',
-    );
-  } else {
-    throw new JwtAuthOptionsError(
-      'secret',
-      'JwtAuthModule option "secret" must be a string, a Uint8Array or a secret KeyObject',
-    );
-  }
-
-  const size = key.symmetricKeySize ?? 0;
-  const minimum = MIN_SECRET_BYTES[algorithm];
-  if (size < minimum) {
-    throw new JwtAuthOptionsError(
-      'secret',
-      `JwtAuthModule option "secret" is too weak for ${algorithm}: it has ${size} bytes and needs at least ${minimum} (RFC 7518 3.2)`,
-    );
-  }
-  return key;
-}
-
-/**
- * A safe integer of at least `minimum` (0 or 1) and at most `maximum`, or an
- * error naming the option and unit.
- */
-function wholeNumber(
-  option: string,
-  value: unknown,
-  minimum: number,
-  unit: string,
-  maximum = Number.MAX_SAFE_INTEGER,
-): number {
-  if (
-    !Number.isSafeInteger(value) ||
-    (value as number) < minimum ||
-    (value as number) > maximum
-  ) {
-    const kind =
-      minimum === 0 ? 'non-negative ' : minimum === 1 ? 'positive ' : '';
-    const least = minimum > 1 ? ` from ${minimum}` : '';
-    const bound = maximum < Number.MAX_SAFE_INTEGER ? ` up to ${maximum}` : '';
-    throw new JwtAuthOptionsError(
-      option,
-      `JwtAuthModule option "${option}" must be a ${kind}whole number of ${unit}${least}${bound}`,
-    );
-  }
-  return value as number;
-}
-
 function optionalText(option: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) {
@@ -396,18 +315,4 @@ function resolveRealm(value: unknown): string {
     );
   }
   return value;
-}
-
-/**
- * @nestjs/jwt's options from the module's: the key as a `KeyObject` (a
- * string secret would cost jsonwebtoken a failed public-key parse on every
- * call) and the algorithm pinned for signing.
- */
-export function jwtModuleOptions(
-  options: ResolvedJwtAuthOptions,
-): JwtModuleOptions {
-  return {
-    secret: options.key,
-    signOptions: { algorithm: options.algorithm },
-  };
 }

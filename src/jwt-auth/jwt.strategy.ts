@@ -9,10 +9,8 @@ import {
 } from './bearer-token.extractor.js';
 import { InvalidTokenError } from './errors/invalid-token.error.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
-import {
-  InjectJwtAuthOptions,
-  type ResolvedJwtAuthOptions,
-} from './jwt-auth.options.js';
+import { KeySetUnavailableError } from './errors/key-set-unavailable.error.js';
+import type { VerificationKey } from './keys/key-ring.js';
 import { linkResponse, responseOf } from './response-link.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { invalidTokenFrom, TokenVerifier } from './token.verifier.js';
@@ -76,13 +74,15 @@ interface Handover {
 /**
  * The strategy's `fail`: passport-jwt fails a request with our pre-check's
  * refusal, with jsonwebtoken's, or, when it finds no token, with an Error of
- * its own. Each is answered as the module's 401.
+ * its own. Each is answered as the module's 401 (a provider's keys out of
+ * reach as its 503).
  */
 function failWithRefusal(this: Authentication, info: unknown): void {
   const refusal = invalidTokenFrom(info);
   this[PASSPORT_ERROR](
-    refusal instanceof InvalidTokenError
-      ? this.challenge.refuse(this[ANSWERED_ON], refusal.code)
+    refusal instanceof InvalidTokenError ||
+      refusal instanceof KeySetUnavailableError
+      ? this.challenge.answer(this[ANSWERED_ON], refusal)
       : this.challenge.refuse(this[ANSWERED_ON], 'token_missing'),
   );
 }
@@ -105,7 +105,8 @@ const PASSPORT_ACTIONS = [
  * The module's rules as a passport-jwt strategy, registered with Passport as
  * `JWT_AUTH_STRATEGY`: the bearer token is taken strictly from the
  * `Authorization` header, checked raw before any crypto, verified by
- * jsonwebtoken with the pinned algorithm and the module's key, and its
+ * jsonwebtoken with the key its header names and that key's one
+ * algorithm, and its
  * claims checked in `validate()`, which also asks the revocation store.
  *
  * Every refusal is the module's answer, whichever guard asked: a plain
@@ -128,21 +129,30 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
     protected readonly verifier: TokenVerifier,
     protected readonly revocation: RevocationService,
     protected readonly challenge: BearerChallengeService,
-    @InjectJwtAuthOptions() options: ResolvedJwtAuthOptions,
   ) {
     const { algorithms, issuer, audience } = verifier.verifyOptions;
     super({
       jwtFromRequest: tokenOf as (request: unknown) => string | null,
       secretOrKeyProvider: (_request, token, done) => {
+        let found: VerificationKey | Promise<VerificationKey>;
         try {
-          verifier.precheck(token);
+          found = verifier.keyFor(token);
         } catch (error) {
           done(error);
           return;
         }
         // A KeyObject: jsonwebtoken takes it as it is, where a string
-        // secret costs a failed public-key parse on every call.
-        done(null, options.key as unknown as string);
+        // secret costs a failed public-key parse on every call. The header
+        // has the key's one algorithm: jsonwebtoken checks the signature
+        // with that.
+        if (found instanceof Promise) {
+          found.then(
+            ({ key }) => done(null, key as unknown as string),
+            (error: unknown) => done(error),
+          );
+        } else {
+          done(null, found.key as unknown as string);
+        }
       },
       algorithms,
       issuer,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
-import { randomUUID } from 'node:crypto';
+import { JwtService, type JwtSignOptions } from '@nestjs/jwt';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { ClaimsToSign } from './interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import type {
@@ -12,6 +12,7 @@ import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
+import type { ResolvedKey } from './keys/resolve-keys.js';
 import { RevocationService } from './revocation/revocation.service.js';
 import { invalidScopeToken, isScopeValue } from './scope.js';
 import { TokenVerifier } from './token.verifier.js';
@@ -36,7 +37,8 @@ export class TokenService {
   /**
    * Signs a copy of `claims` as a compact JWT, adding `iat` and `exp` (UTC
    * seconds, RFC 7519 2 NumericDate), a random `jti`, and `iss` and `aud`
-   * when configured. `sub` is written as a string (RFC 7519 4.1.2). A
+   * when configured, with the signing key, whose `kid` the header carries.
+   * `sub` is written as a string (RFC 7519 4.1.2). A
    * `scope` claim must be scope-tokens separated by single spaces
    * (RFC 8693 4.2, RFC 6749 3.3).
    *
@@ -84,7 +86,27 @@ export class TokenService {
     if (this.options.audience !== undefined)
       payload.aud = this.options.audience[0];
 
-    return this.jwt.signAsync(payload);
+    const { kid, algorithm, signKey } = this.signing();
+    // A new object each call: JwtService deletes the key from it.
+    return this.jwt.signAsync(payload, {
+      secret: signKey,
+      algorithm,
+      ...(kid === undefined ? {} : { keyid: kid }),
+    } as unknown as JwtSignOptions);
+  }
+
+  /** The key that signs, with its secret or private key. */
+  private signing(): ResolvedKey & { readonly signKey: KeyObject } {
+    const { keys } = this.options;
+    const signing = keys.source === 'local' ? keys.signing : undefined;
+    if (signing?.signKey === undefined) {
+      throw new Error(
+        keys.source === 'remote'
+          ? 'TokenService.sign(): this module verifies the tokens of an identity provider (jwks) and signs none'
+          : 'TokenService.sign(): no key of "keys" has its private key',
+      );
+    }
+    return signing as ResolvedKey & { readonly signKey: KeyObject };
   }
 
   /**
@@ -125,7 +147,7 @@ export class TokenService {
    *   (unless `revocation.failOpen`).
    */
   async verify(token: string): Promise<AuthenticatedUser> {
-    const user = this.verifier.verify(token);
+    const user = await this.verifier.verify(token);
     await this.revocation.assertNotRevoked(user);
     return user;
   }
@@ -140,7 +162,7 @@ export class TokenService {
    */
   async revoke(token: string | AuthenticatedUser): Promise<void> {
     const user =
-      typeof token === 'string' ? this.verifier.verify(token) : token;
+      typeof token === 'string' ? await this.verifier.verify(token) : token;
     await this.revocation.revokeToken(user);
   }
 

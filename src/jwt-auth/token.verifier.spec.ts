@@ -17,9 +17,9 @@ function verifier(options: Partial<JwtAuthModuleOptions> = {}): TokenVerifier {
 const token = (claims: Record<string, unknown>) =>
   forgeToken({ payload: { sub: '1', exp: NOW + 60, ...claims }, key: secret });
 
-function codeOf(run: () => unknown): string | undefined {
+async function codeOf(run: () => unknown): Promise<string | undefined> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof InvalidTokenError) return error.code;
     throw error;
@@ -40,92 +40,94 @@ describe('TokenVerifier cache', () => {
   };
 
   /** Verifies a token until the cache has it, and returns what it holds. */
-  const cached = (tokens: TokenVerifier, text: string) => {
-    tokens.verify(text);
+  const cached = async (tokens: TokenVerifier, text: string) => {
+    await tokens.verify(text);
     return tokens.verify(text);
   };
 
-  it('keeps a token from its second sighting on', () => {
+  it('keeps a token from its second sighting on', async () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ jti: 'a' });
-    const first = tokens.verify(text);
+    const first = await tokens.verify(text);
     expect(tokens.cached(text)).toBeUndefined();
-    const second = tokens.verify(text);
+    const second = await tokens.verify(text);
     expect(second).not.toBe(first);
-    expect(tokens.verify(text)).toBe(second);
+    expect(await tokens.verify(text)).toBe(second);
     expect(tokens.cached(text)).toBe(second);
   });
 
-  it('keeps no token sighted once, however many others pass', () => {
+  it('keeps no token sighted once, however many others pass', async () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 4 });
     const texts = Array.from({ length: 64 }, (_, jti) =>
       token({ jti: `${jti}` }),
     );
-    for (const text of texts) tokens.verify(text);
+    for (const text of texts) await tokens.verify(text);
     expect(texts.filter((text) => tokens.cached(text) !== undefined)).toEqual(
       [],
     );
   });
 
-  it('names a token by its jti, or, for a jti that is not well-formed text, by a digest of its claims', () => {
+  it('names a token by its jti, or, for a jti that is not well-formed text, by a digest of its claims', async () => {
     at(NOW);
     const tokens = verifier();
-    expect(tokens.verify(token({ jti: 'a\u{1F600}b' })).tokenId).toBe(
+    expect((await tokens.verify(token({ jti: 'a\u{1F600}b' }))).tokenId).toBe(
       'jti:a\u{1F600}b',
     );
     for (const jti of ['\ud800', 'a\udfffb', '\ude00\ud83d']) {
-      const { tokenId } = tokens.verify(token({ jti }));
+      const { tokenId } = await tokens.verify(token({ jti }));
       expect(tokenId).toMatch(/^sha256:[\w-]{43}$/);
-      expect(tokens.verify(token({ jti: `${jti}x` })).tokenId).not.toBe(
+      expect((await tokens.verify(token({ jti: `${jti}x` }))).tokenId).not.toBe(
         tokenId,
       );
     }
   });
 
-  it('keeps no refused token', () => {
+  it('keeps no refused token', async () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ sub: 'alice' });
-    expect(codeOf(() => tokens.verify(text))).toBe('invalid_subject');
+    expect(await codeOf(() => tokens.verify(text))).toBe('invalid_subject');
     expect(tokens.cached(text)).toBeUndefined();
   });
 
-  it('still expires a cached token at its exp, and forgets it', () => {
+  it('still expires a cached token at its exp, and forgets it', async () => {
     at(NOW);
     const tokens = verifier();
     const text = token({ exp: NOW + 2 });
-    const held = cached(tokens, text);
-    expect(tokens.verify(text)).toBe(held);
+    const held = await cached(tokens, text);
+    expect(await tokens.verify(text)).toBe(held);
     at(NOW + 2);
-    expect(codeOf(() => tokens.verify(text))).toBe('token_expired');
+    expect(await codeOf(() => tokens.verify(text))).toBe('token_expired');
     at(NOW + 1);
     // Forgotten: verified afresh (a new object), not served from the cache.
-    expect(tokens.verify(text)).not.toBe(held);
+    expect(await tokens.verify(text)).not.toBe(held);
   });
 
-  it('applies the clock tolerance on a hit as on a miss', () => {
+  it('applies the clock tolerance on a hit as on a miss', async () => {
     at(NOW);
     const tokens = verifier({ clockTolerance: 5 });
     const text = token({ exp: NOW + 1 });
-    const held = cached(tokens, text);
+    const held = await cached(tokens, text);
     at(NOW + 5);
-    expect(tokens.verify(text)).toBe(held);
+    expect(await tokens.verify(text)).toBe(held);
     at(NOW + 6);
-    expect(codeOf(() => tokens.verify(text))).toBe('token_expired');
+    expect(await codeOf(() => tokens.verify(text))).toBe('token_expired');
   });
 
   it.each(['nbf', 'iat'])(
     'checks %s on a hit, should the clock step back',
-    (claim) => {
+    async (claim) => {
       at(NOW);
       const tokens = verifier();
       const text = token({ [claim]: NOW });
-      const held = cached(tokens, text);
-      expect(tokens.verify(text)).toBe(held);
+      const held = await cached(tokens, text);
+      expect(await tokens.verify(text)).toBe(held);
       at(NOW - 30);
-      expect(codeOf(() => tokens.verify(text))).toBe('token_not_yet_valid');
+      expect(await codeOf(() => tokens.verify(text))).toBe(
+        'token_not_yet_valid',
+      );
     },
   );
 
@@ -135,30 +137,32 @@ describe('TokenVerifier cache', () => {
     ['an exp', { exp: NOW + 0.5 }, 'token_expired'],
   ])(
     'reads %s with a fraction against the exact clock, not whole seconds',
-    (_name, claims, refusal) => {
+    async (_name, claims, refusal) => {
       at(NOW + 0.6);
-      expect(codeOf(() => verifier().verify(token(claims)))).toBe(refusal);
+      expect(await codeOf(() => verifier().verify(token(claims)))).toBe(
+        refusal,
+      );
       at(NOW + 0.4);
-      const early = codeOf(() => verifier().verify(token(claims)));
+      const early = await codeOf(() => verifier().verify(token(claims)));
       expect(early).toBe(
         refusal === undefined ? 'token_not_yet_valid' : undefined,
       );
     },
   );
 
-  it('holds at most tokenCacheSize entries, dropping the least recently used', () => {
+  it('holds at most tokenCacheSize entries, dropping the least recently used', async () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 2 });
     const [a, b, c] = ['a', 'b', 'c'].map((jti) => token({ jti }));
-    const first = cached(tokens, a);
-    const second = cached(tokens, b);
-    expect(tokens.verify(a)).toBe(first);
-    cached(tokens, c);
-    expect(tokens.verify(a)).toBe(first);
-    expect(tokens.verify(b)).not.toBe(second);
+    const first = await cached(tokens, a);
+    const second = await cached(tokens, b);
+    expect(await tokens.verify(a)).toBe(first);
+    await cached(tokens, c);
+    expect(await tokens.verify(a)).toBe(first);
+    expect(await tokens.verify(b)).not.toBe(second);
   });
 
-  it('takes any tokenCacheSize, with no room taken up front', () => {
+  it('takes any tokenCacheSize, with no room taken up front', async () => {
     at(NOW);
     const reserved = process.memoryUsage().arrayBuffers;
     const tokens = verifier({ tokenCacheSize: Number.MAX_SAFE_INTEGER });
@@ -166,14 +170,14 @@ describe('TokenVerifier cache', () => {
       4 * 1024 * 1024,
     );
     const text = token({});
-    const held = cached(tokens, text);
-    expect(tokens.verify(text)).toBe(held);
+    const held = await cached(tokens, text);
+    expect(await tokens.verify(text)).toBe(held);
   });
 
-  it('remembers nothing with tokenCacheSize 0', () => {
+  it('remembers nothing with tokenCacheSize 0', async () => {
     at(NOW);
     const tokens = verifier({ tokenCacheSize: 0 });
     const text = token({});
-    expect(tokens.verify(text)).not.toBe(tokens.verify(text));
+    expect(await tokens.verify(text)).not.toBe(await tokens.verify(text));
   });
 });

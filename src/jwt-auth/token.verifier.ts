@@ -16,6 +16,12 @@ import {
   InjectJwtAuthOptions,
   type ResolvedJwtAuthOptions,
 } from './jwt-auth.options.js';
+import {
+  keyRingFor,
+  type KeyRing,
+  type TokenHeader,
+  type VerificationKey,
+} from './keys/key-ring.js';
 import { parseUserId } from './user-id.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
 
@@ -30,8 +36,8 @@ const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 
 /**
  * How many distinct header segments of accepted tokens the pre-check
- * remembers, so as not to decode them again. Tokens from one issuer share
- * one header.
+ * remembers, so as not to decode them again. Tokens of one key share one
+ * header.
  */
 const KNOWN_HEADERS_LIMIT = 16;
 
@@ -41,11 +47,13 @@ const KNOWN_HEADERS_LIMIT = 16;
  * one and not another:
  *
  * 1. `precheck()`, on the raw token before any crypto: its size, the compact
- *    form in the base64url alphabet, and a UTF-8 JSON header with the pinned
- *    `alg` and no `crit`;
- * 2. jsonwebtoken's verification, with `verifyOptions`: the signature under
- *    the pinned algorithm, and `iss` and `aud` when configured;
- * 3. `accept()`, on the verified claims: a JSON object, numeric time claims,
+ *    form in the base64url alphabet, and a UTF-8 JSON header with an `alg`
+ *    some key is used with and no `crit`;
+ * 2. `keyFor()`: the key the header names (`kid`), and that key's one
+ *    algorithm, which must be the header's;
+ * 3. jsonwebtoken's verification, with `verifyOptions`: the signature under
+ *    that key and algorithm, and `iss` and `aud` when configured;
+ * 4. `accept()`, on the verified claims: a JSON object, numeric time claims,
  *    `nbf` and `iat` not in the future, `exp` required and not past, the
  *    remaining life within `expiresIn`, and `sub` as a user id.
  *
@@ -61,16 +69,18 @@ export class TokenVerifier {
    */
   readonly verifyOptions: Readonly<JwtVerifyOptions>;
 
-  /** Header segments of tokens that passed every check, each with its dot; bounded. */
-  private readonly knownHeaders: string[] = [];
+  /** Header segments of tokens that passed every check, each with its dot, and their fields; bounded. */
+  private readonly knownHeaders = new Map<string, TokenHeader>();
   private readonly verified: VerifiedTokenCache | undefined;
+  private readonly keys: KeyRing;
 
   constructor(
     @InjectJwtAuthOptions() private readonly options: ResolvedJwtAuthOptions,
     private readonly jwt: JwtService,
   ) {
+    this.keys = keyRingFor(options.keys);
     this.verifyOptions = Object.freeze({
-      algorithms: [options.algorithm],
+      algorithms: [...this.keys.algorithms],
       ignoreExpiration: true,
       ignoreNotBefore: true,
       ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
@@ -89,13 +99,18 @@ export class TokenVerifier {
    *
    * @throws InvalidTokenError when the token is refused.
    */
-  verify(token: string): AuthenticatedUser {
+  async verify(token: string): Promise<AuthenticatedUser> {
     const cached = this.cached(token);
     if (cached !== undefined) return cached;
-    this.precheck(token);
+    const { key, algorithms } = await this.keyFor(token);
     let payload: unknown;
     try {
-      payload = this.jwt.verify(token, this.verifyOptions);
+      // A new object each call: JwtService deletes the key from it.
+      payload = this.jwt.verify(token, {
+        ...this.verifyOptions,
+        algorithms: [...algorithms],
+        secret: key,
+      } as unknown as JwtVerifyOptions);
     } catch (error) {
       throw invalidTokenFrom(error);
     }
@@ -128,21 +143,44 @@ export class TokenVerifier {
    * and until its `exp` at most, and its header.
    */
   remember(token: string, user: AuthenticatedUser): void {
-    if (this.knownHeaders.length < KNOWN_HEADERS_LIMIT) {
-      const header = token.slice(0, token.indexOf('.') + 1);
-      if (!this.knownHeaders.includes(header)) this.knownHeaders.push(header);
+    if (this.knownHeaders.size < KNOWN_HEADERS_LIMIT) {
+      const segment = token.slice(0, token.indexOf('.') + 1);
+      if (!this.knownHeaders.has(segment)) {
+        this.knownHeaders.set(
+          segment,
+          headerFields(segment.slice(0, -1), this.keys.algorithms),
+        );
+      }
     }
     const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
-    if (left > 0) this.verified?.offer(token, user, left * 1000);
+    if (left > 0) {
+      this.verified?.offer(
+        token,
+        user,
+        Math.min(left * 1000, this.keys.rememberFor),
+      );
+    }
+  }
+
+  /**
+   * The key of a raw token, after `precheck()`: the one its header names.
+   *
+   * @throws InvalidTokenError when the token is refused.
+   * @throws KeySetUnavailableError, in the promise, when a provider's keys
+   *   cannot be fetched.
+   */
+  keyFor(token: unknown): VerificationKey | Promise<VerificationKey> {
+    return this.keys.keyFor(this.precheck(token));
   }
 
   /**
    * The checks of the raw token, before any crypto: size, compact form, and
-   * the header's pinned `alg` and absent `crit`.
+   * the header's accepted `alg`, string `kid` and absent `crit`.
    *
+   * @returns the header's `alg` and `kid`.
    * @throws InvalidTokenError when the token is refused.
    */
-  precheck(token: unknown): asserts token is string {
+  precheck(token: unknown): TokenHeader {
     if (
       typeof token !== 'string' ||
       token.length > this.options.maxTokenLength ||
@@ -165,14 +203,9 @@ export class TokenVerifier {
     if (!decodesToUtf8(token, headerEnd + 1)) {
       throw new InvalidTokenError('token_malformed');
     }
-    if (this.knownHeaders.includes(token.slice(0, headerEnd + 1))) return;
-    const fields = decodeJsonObject(token.slice(0, headerEnd));
-    if (fields.alg !== this.options.algorithm) {
-      throw new InvalidTokenError('algorithm_not_allowed');
-    }
-    if (Object.hasOwn(fields, 'crit')) {
-      throw new InvalidTokenError('critical_header_unsupported');
-    }
+    const known = this.knownHeaders.get(token.slice(0, headerEnd + 1));
+    if (known !== undefined) return known;
+    return headerFields(token.slice(0, headerEnd), this.keys.algorithms);
   }
 
   /**
@@ -266,6 +299,30 @@ export function invalidTokenFrom(error: unknown): unknown {
           ? 'claim_mismatch'
           : 'token_malformed';
   return new InvalidTokenError(code, { cause: error });
+}
+
+/**
+ * The `alg` and `kid` of a header segment: a JSON object whose `alg` is
+ * one of `algorithms`, whose `kid`, if any, is a string, and without `crit`.
+ *
+ * @throws InvalidTokenError when the header is refused.
+ */
+function headerFields(
+  segment: string,
+  algorithms: readonly string[],
+): TokenHeader {
+  const fields = decodeJsonObject(segment);
+  const { alg, kid } = fields;
+  if (typeof alg !== 'string' || !algorithms.includes(alg)) {
+    throw new InvalidTokenError('algorithm_not_allowed');
+  }
+  if (Object.hasOwn(fields, 'crit')) {
+    throw new InvalidTokenError('critical_header_unsupported');
+  }
+  if (kid !== undefined && typeof kid !== 'string') {
+    throw new InvalidTokenError('token_malformed');
+  }
+  return Object.freeze({ alg, kid });
 }
 
 /**

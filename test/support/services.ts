@@ -1,8 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import {
-  jwtModuleOptions,
-  type ResolvedJwtAuthOptions,
-} from '../../src/jwt-auth/jwt-auth.options.js';
+import type { ResolvedJwtAuthOptions } from '../../src/jwt-auth/jwt-auth.options.js';
 import { MemoryRevocationStore } from '../../src/jwt-auth/revocation/memory-revocation.store.js';
 import type { RevocationStore } from '../../src/jwt-auth/revocation/revocation-store.interface.js';
 import { RevocationService } from '../../src/jwt-auth/revocation/revocation.service.js';
@@ -11,7 +8,7 @@ import { TokenVerifier } from '../../src/jwt-auth/token.verifier.js';
 
 /** The module's `TokenVerifier` for `options`, wired as the module wires it. */
 export function verifierFor(options: ResolvedJwtAuthOptions): TokenVerifier {
-  return new TokenVerifier(options, new JwtService(jwtModuleOptions(options)));
+  return new TokenVerifier(options, new JwtService());
 }
 
 /** The module's `TokenService` for `options`, wired as the module wires it. */
@@ -31,7 +28,7 @@ export function servicesFor(
   verifier: TokenVerifier;
   revocation: RevocationService;
 } {
-  const jwt = new JwtService(jwtModuleOptions(options));
+  const jwt = new JwtService();
   const verifier = new TokenVerifier(options, jwt);
   const revocation = new RevocationService({ store }, options);
   return {

@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import type { JwtAuthOptionsError } from '../errors/jwt-auth-options.error.js';
-import type {
-  JwtAlgorithm,
-  JwtAuthModuleOptions,
-} from '../interfaces/jwt-auth-module-options.interface.js';
+import type { JwtAuthModuleOptions } from '../interfaces/jwt-auth-module-options.interface.js';
 import { CliError } from './cli.error.js';
 
 /** Variables by name, as `process.env` holds them. */
@@ -91,7 +88,8 @@ export function moduleOptionsFromEnvironment(
   const options: JwtAuthModuleOptions = { secret };
   const algorithm = nonEmpty(env.JWT_ALGORITHM);
   // The module refuses any name outside the union, naming the option.
-  if (algorithm !== undefined) options.algorithm = algorithm as JwtAlgorithm;
+  if (algorithm !== undefined)
+    options.algorithm = algorithm as JwtAuthModuleOptions['algorithm'];
   const expiresIn = nonEmpty(env.JWT_EXPIRES_IN);
   if (expiresIn !== undefined) options.expiresIn = wholeNumber(expiresIn);
   const issuer = nonEmpty(env.JWT_ISSUER);

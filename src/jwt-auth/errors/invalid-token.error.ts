@@ -3,9 +3,11 @@
  *
  * - `token_malformed`: not a compact JWS of three base64url segments with a
  *   JSON object header and payload.
- * - `algorithm_not_allowed`: the header's `alg` is not the configured one.
+ * - `algorithm_not_allowed`: the header's `alg` is not one a key is used
+ *   with, or not the one of the key its `kid` names.
  * - `critical_header_unsupported`: the header has a `crit` parameter
  *   (RFC 7515 4.1.11); this module understands no extension.
+ * - `unknown_key`: the header's `kid` names no key (with `keys` or `jwks`).
  * - `invalid_signature`: the signature does not match.
  * - `token_expired`: `exp` is in the past.
  * - `token_not_yet_valid`: `nbf` or `iat` is in the future.
@@ -21,6 +23,7 @@ export type InvalidTokenCode =
   | 'token_malformed'
   | 'algorithm_not_allowed'
   | 'critical_header_unsupported'
+  | 'unknown_key'
   | 'invalid_signature'
   | 'token_expired'
   | 'token_not_yet_valid'
@@ -41,6 +44,7 @@ export const INVALID_TOKEN_DESCRIPTIONS: Readonly<
   algorithm_not_allowed: 'The access token algorithm is not allowed',
   critical_header_unsupported:
     'The access token has an unsupported critical header',
+  unknown_key: 'The access token signing key is unknown',
   invalid_signature: 'The access token signature is invalid',
   token_expired: 'The access token expired',
   token_not_yet_valid: 'The access token is not valid yet',

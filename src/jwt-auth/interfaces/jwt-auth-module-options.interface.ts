@@ -3,29 +3,136 @@ import type { RedisCommandClient } from '../revocation/redis-revocation.store.js
 import type { RevocationStore } from '../revocation/revocation-store.interface.js';
 
 /**
- * The HMAC algorithms the module signs and verifies with.
+ * The algorithms the module signs and verifies with: HMAC with SHA-2, RSA
+ * PKCS#1 v1.5, RSA-PSS and ECDSA.
  *
- * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2
+ * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.1
  */
-export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512';
+export type JwtAlgorithm =
+  | 'HS256'
+  | 'HS384'
+  | 'HS512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512';
+
+/** A key as PEM text (or its bytes) or a `KeyObject`. */
+export type KeyMaterial = string | Uint8Array | KeyObject;
+
+/**
+ * One key of `keys`, for one algorithm only (RFC 8725 3.1): an HMAC secret,
+ * or an RSA or EC key pair (the private key only on the instances that
+ * sign; the public key is derived from it when left out).
+ */
+export type JwtKey =
+  | {
+      /** The `kid` tokens signed with it carry. */
+      readonly kid?: string;
+      readonly algorithm: 'HS256' | 'HS384' | 'HS512';
+      /** At least 32, 48 or 64 bytes for HS256, HS384 or HS512. */
+      readonly secret: string | Uint8Array | KeyObject;
+    }
+  | {
+      readonly kid?: string;
+      readonly algorithm: Exclude<JwtAlgorithm, 'HS256' | 'HS384' | 'HS512'>;
+      /** PEM (PKCS#8, PKCS#1 or SEC1) or a private `KeyObject`. */
+      readonly privateKey?: KeyMaterial;
+      /** PEM (SPKI or PKCS#1), or a public `KeyObject`. */
+      readonly publicKey?: KeyMaterial;
+    };
+
+/**
+ * Tokens of an external identity provider, verified with the keys of its
+ * JWK Set (RFC 7517 5), fetched from `uri`, or from the `jwks_uri` of the
+ * OpenID Provider metadata of the module's `issuer` (OpenID Connect
+ * Discovery 1.0). Only that URL is ever fetched: a token's `jku` or `x5u`
+ * is not followed.
+ */
+export interface JwksOptions {
+  /** The JWK Set's `https:` URL (`http:` on a loopback address only). */
+  readonly uri?: string;
+  /** Or find it in `<issuer>/.well-known/openid-configuration`. */
+  readonly discover?: boolean;
+  /**
+   * The algorithms accepted.
+   *
+   * @default ['RS256']
+   */
+  readonly algorithms?: readonly Exclude<
+    JwtAlgorithm,
+    'HS256' | 'HS384' | 'HS512'
+  >[];
+  /**
+   * How long a fetched key set is used before it is fetched again, in
+   * milliseconds.
+   *
+   * @default 600000 (10 minutes)
+   */
+  readonly cacheMaxAge?: number;
+  /**
+   * The shortest time between two fetches that a token with an unknown
+   * `kid`, or a failed fetch, starts, in milliseconds.
+   *
+   * @default 30000
+   */
+  readonly cooldown?: number;
+  /**
+   * How long a fetch may take, in milliseconds.
+   *
+   * @default 5000
+   */
+  readonly timeout?: number;
+}
 
 /** Options of `JwtAuthModule.forRoot()` and of the factory of `forRootAsync()`. */
 export interface JwtAuthModuleOptions {
   /**
-   * The shared HMAC secret. Read it from configuration, never from source.
+   * The shared HMAC secret (or `keys`, or `jwks`). Read it from
+   * configuration, never from source.
    * It must hold at least as many bytes as the algorithm's hash output:
    * 32 for HS256, 48 for HS384, 64 for HS512.
    *
    * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.2
    */
-  secret: string | Uint8Array | KeyObject;
+  secret?: string | Uint8Array | KeyObject;
 
   /**
-   * The one algorithm tokens are signed with and the only one accepted.
+   * The one algorithm tokens are signed with and the only one accepted, with
+   * `secret`: `HS256`, `HS384` or `HS512`.
    *
    * @default 'HS256'
    */
-  algorithm?: JwtAlgorithm;
+  algorithm?: 'HS256' | 'HS384' | 'HS512';
+
+  /**
+   * Instead of `secret`: keys that can change. Every key verifies the
+   * tokens signed with it (the one whose `kid` the token's header names),
+   * one signs, and tokens carry its `kid`. Removing a key retires its
+   * tokens. A single key without a `kid` verifies every token whatever its
+   * header's `kid`, as `secret` does; in a longer list, a key without a
+   * `kid` (one at most) verifies the tokens without one.
+   */
+  keys?: readonly JwtKey[];
+
+  /**
+   * The `kid` of the key of `keys` that signs.
+   *
+   * @default the first key that has a private key or secret
+   */
+  signingKeyId?: string;
+
+  /**
+   * Instead of `secret` or `keys`: verify the tokens of an external
+   * identity provider, by its published keys (`TokenService` then signs
+   * nothing). Needs `issuer` and `audience`.
+   */
+  jwks?: JwksOptions;
 
   /**
    * Lifetime of an access token, in seconds: the default, and the longest a

@@ -1,9 +1,5 @@
 import type { TestingModuleBuilder } from '@nestjs/testing';
 import { BearerChallengeService } from '../bearer-challenge.service.js';
-import {
-  JWT_AUTH_OPTIONS,
-  type ResolvedJwtAuthOptions,
-} from '../jwt-auth.options.js';
 import { JwtStrategy } from '../jwt.strategy.js';
 import { RevocationService } from '../revocation/revocation.service.js';
 import { TokenVerifier } from '../token.verifier.js';
@@ -41,20 +37,7 @@ export function overrideJwtAuthGuard(
       verifier: TokenVerifier,
       revocation: RevocationService,
       challenge: BearerChallengeService,
-      options: ResolvedJwtAuthOptions,
-    ) =>
-      new TestingJwtStrategy(
-        identity,
-        verifier,
-        revocation,
-        challenge,
-        options,
-      ),
-    inject: [
-      TokenVerifier,
-      RevocationService,
-      BearerChallengeService,
-      JWT_AUTH_OPTIONS,
-    ],
+    ) => new TestingJwtStrategy(identity, verifier, revocation, challenge),
+    inject: [TokenVerifier, RevocationService, BearerChallengeService],
   });
 }

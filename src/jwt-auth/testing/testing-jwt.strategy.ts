@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { BearerChallengeService } from '../bearer-challenge.service.js';
 import type { AccessTokenClaims } from '../interfaces/access-token-claims.interface.js';
 import type { AuthenticatedUser } from '../interfaces/authenticated-user.interface.js';
-import type { ResolvedJwtAuthOptions } from '../jwt-auth.options.js';
 import { JwtStrategy } from '../jwt.strategy.js';
 import type { RevocationService } from '../revocation/revocation.service.js';
 import type { TokenVerifier } from '../token.verifier.js';
@@ -45,10 +44,9 @@ export class TestingJwtStrategy extends JwtStrategy {
     verifier: TokenVerifier,
     revocation: RevocationService,
     challenge: BearerChallengeService,
-    options: ResolvedJwtAuthOptions,
   ) {
     TestingJwtStrategy.assertIdentity(identity);
-    super(verifier, revocation, challenge, options);
+    super(verifier, revocation, challenge);
   }
 
   /** @throws TypeError when `identity.userId` is not a non-negative safe integer. */
