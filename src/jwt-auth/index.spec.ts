@@ -16,6 +16,7 @@ describe('the public surface (src/jwt-auth/index.ts)', () => {
       'JwtAuthModule',
       'JwtAuthOptionsError',
       'JwtStrategy',
+      'KeySetUnavailableError',
       'MemoryRevocationStore',
       'MirroredRedisRevocationStore',
       'OptionalAuth',

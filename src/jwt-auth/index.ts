@@ -12,6 +12,7 @@ export {
 } from './errors/invalid-token.error.js';
 export type { InvalidTokenCode } from './errors/invalid-token.error.js';
 export { JwtAuthOptionsError } from './errors/jwt-auth-options.error.js';
+export { KeySetUnavailableError } from './errors/key-set-unavailable.error.js';
 export { RevocationUnavailableError } from './errors/revocation-unavailable.error.js';
 export type {
   AccessTokenClaims,
@@ -19,9 +20,12 @@ export type {
 } from './interfaces/access-token-claims.interface.js';
 export type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 export type {
+  JwksOptions,
   JwtAlgorithm,
   JwtAuthModuleExtras,
   JwtAuthModuleOptions,
+  JwtKey,
+  KeyMaterial,
   RevocationOptions,
 } from './interfaces/jwt-auth-module-options.interface.js';
 export type {
