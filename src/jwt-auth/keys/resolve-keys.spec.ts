@@ -18,7 +18,13 @@ import { resolveKeys, type LocalKeys } from './resolve-keys.js';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rsaOther = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const rsaWeak = generateKeyPairSync('rsa', { modulusLength: 1024 });
-const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+const pss = generateKeyPairSync('rsa-pss', {
+  modulusLength: 2048,
+  hashAlgorithm: 'sha384',
+  mgf1HashAlgorithm: 'sha384',
+  saltLength: 48,
+});
+const pssUnbound = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
 const ec = {
   P256: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
   P384: generateKeyPairSync('ec', { namedCurve: 'P-384' }),
@@ -236,6 +242,16 @@ describe('resolveKeys', () => {
     [
       'a 1024-bit RSA key',
       { keys: [{ algorithm: 'RS256', privateKey: rsaWeak.privateKey }] },
+      'keys[0].publicKey',
+    ],
+    [
+      'an RSA-PSS key without parameters',
+      { keys: [{ algorithm: 'PS256', publicKey: pssUnbound.publicKey }] },
+      'keys[0].publicKey',
+    ],
+    [
+      'an RSA-PSS key made for PS384, for PS256',
+      { keys: [{ algorithm: 'PS256', publicKey: pss.publicKey }] },
       'keys[0].publicKey',
     ],
     [

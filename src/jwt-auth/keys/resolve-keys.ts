@@ -384,9 +384,21 @@ export function keyFault(
     if (type !== 'rsa' && !(family.pss && type === 'rsa-pss')) {
       return `is a ${type ?? 'secret'} key; ${algorithm} needs an RSA${family.pss ? ' or RSA-PSS' : ''} key`;
     }
-    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    const details = key.asymmetricKeyDetails ?? {};
+    const bits = details.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) {
       return `is too weak for ${algorithm}: an RSA key of ${bits} bits, where at least ${MIN_RSA_BITS} are needed (RFC 7518 3.3)`;
+    }
+    // An RSA-PSS key carries the parameters it may be used with: those of
+    // the algorithm (RFC 7518 3.5), with a salt no longer than the hash.
+    const hash = `sha${algorithm.slice(2)}`;
+    if (
+      type === 'rsa-pss' &&
+      (details.hashAlgorithm !== hash ||
+        details.mgf1HashAlgorithm !== hash ||
+        (details.saltLength ?? 0) > Number(algorithm.slice(2)) / 8)
+    ) {
+      return `is an RSA-PSS key whose parameters are not those of ${algorithm} (hash and MGF1 ${hash}, salt of at most ${Number(algorithm.slice(2)) / 8} bytes); use a plain RSA key, or one made for ${algorithm}`;
     }
   } else if (family.kind === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
