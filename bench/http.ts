@@ -2,6 +2,11 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import {
+  HTTP_KEY_ALGORITHMS,
+  KEY_KINDS,
+  type HttpKeyAlgorithm,
+} from './keys.js';
 import { formatRatio, median, printTable, span, type Span } from './stats.js';
 import type { TokenPool, TokenReader } from './token-pool.js';
 
@@ -53,6 +58,8 @@ interface Route {
   readonly label: string;
   readonly path: string;
   readonly credential: Credential;
+  /** On the server whose module verifies with a key of this algorithm; else on the secret's. */
+  readonly key?: HttpKeyAlgorithm;
 }
 
 const ROUTES: readonly Route[] = [
@@ -115,6 +122,27 @@ const ROUTES: readonly Route[] = [
     label: 'canonical AuthGuard + passport-jwt, string secret',
     path: '/canonical/string-secret/me',
     credential: 'fresh tokens',
+  },
+];
+
+/**
+ * The routes of a server whose module verifies with an asymmetric key: the
+ * open route and JwtAuthGuard's, both with that server's repeated token.
+ */
+const keyRoutes = (key: HttpKeyAlgorithm): readonly Route[] => [
+  {
+    name: `openRepeated${key}`,
+    label: `open GET /health, ${key} key server`,
+    path: '/health',
+    credential: 'repeated token',
+    key,
+  },
+  {
+    name: `ours${key}`,
+    label: `JwtAuthGuard GET /me, ${key} key server`,
+    path: '/me',
+    credential: 'repeated token',
+    key,
   },
 ];
 
@@ -243,12 +271,25 @@ export interface HttpResult {
   readonly freshTokensPerRoute: number;
 }
 
+/** A bench server whose module verifies with an asymmetric key instead of the secret. */
+export interface KeyServerOptions {
+  readonly algorithm: HttpKeyAlgorithm;
+  readonly kid: string;
+  /** SPKI PEM: the server verifies, and never holds the private key. */
+  readonly publicKey: string;
+  /** Signed with the private key; sent with every request to this server. */
+  readonly repeatedToken: string;
+}
+
 /**
  * The bench server on one adapter, in a child process on the loopback
  * interface, driven by autocannon from this process: the open route, our
  * guarded route and the two canonical passport-jwt routes, each with one
  * repeated token and with a fresh token on every request, alternating over
- * several rounds. The tokens come from `pool`, signed with `secret`.
+ * several rounds. The tokens come from `pool`, signed with `secret`. With
+ * `keyServers`, a server of the same application in a process of its own
+ * for each, whose open and guarded routes, with its repeated token, take
+ * their turn in the same slices.
  */
 export async function runHttp(
   adapter: 'express' | 'fastify',
@@ -260,18 +301,40 @@ export async function runHttp(
     readonly seconds: number;
     readonly connections: number;
     readonly redisUrl?: string;
+    readonly keyServers?: readonly KeyServerOptions[];
   },
 ): Promise<HttpResult> {
   const { pool, rounds, seconds, connections, redisUrl } = options;
-  const routes = ROUTES.filter(
-    ({ name }) => redisUrl === undefined || REDIS_ROUTES.has(name),
-  );
-  const server = await startServer({
+  const keyServers = options.keyServers ?? [];
+  const routes = [
+    ...ROUTES.filter(
+      ({ name }) => redisUrl === undefined || REDIS_ROUTES.has(name),
+    ),
+    ...keyServers.flatMap(({ algorithm }) => keyRoutes(algorithm)),
+  ];
+  const environment = {
     BENCH_ADAPTER: adapter,
     JWT_SECRET: options.secret,
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
-  });
+  };
+  const servers = new Map<HttpKeyAlgorithm | undefined, Server>();
+  const repeatedTokens = new Map<HttpKeyAlgorithm | undefined, string>([
+    [undefined, options.repeatedToken],
+  ]);
   try {
+    servers.set(undefined, await startServer(environment));
+    for (const { algorithm, kid, publicKey, repeatedToken } of keyServers) {
+      servers.set(
+        algorithm,
+        await startServer({
+          ...environment,
+          JWT_KEY_ALGORITHM: algorithm,
+          JWT_KEY_ID: kid,
+          JWT_PUBLIC_KEY: publicKey,
+        }),
+      );
+      repeatedTokens.set(algorithm, repeatedToken);
+    }
     // Every fresh-token route takes the pool's tokens from the first, each
     // once: routes do not share a cache, and this server has seen none of
     // them before.
@@ -280,8 +343,8 @@ export async function runHttp(
         .filter(({ credential }) => credential === 'fresh tokens')
         .map(({ name }) => [name, pool.reader()]),
     );
-    // The fastest rate seen so far on this server: no route is faster than
-    // the open one, which runs first.
+    // The fastest rate seen so far on these servers: no route is faster
+    // than the open one, which runs first.
     let fastest = 0;
     const run = async (route: Route, duration: number): Promise<Sample> => {
       const reader = readers.get(route.name);
@@ -292,13 +355,13 @@ export async function runHttp(
         );
         const start = reader?.position ?? 0;
         const sample = await measure({
-          server,
+          server: servers.get(route.key) as Server,
           path: route.path,
           seconds: duration,
           connections,
           token:
             route.credential === 'repeated token'
-              ? options.repeatedToken
+              ? repeatedTokens.get(route.key)
               : undefined,
           reader,
         });
@@ -336,7 +399,7 @@ export async function runHttp(
     }
 
     const result = summarise(adapter, redisUrl, routes, samples);
-    print(result, routes, { rounds, seconds, connections });
+    print(result, routes, { rounds, seconds, connections, keyServers });
     return {
       ...result,
       freshTokensPerRoute: Math.max(
@@ -345,7 +408,7 @@ export async function runHttp(
       ),
     };
   } finally {
-    await stopServer(server);
+    for (const server of servers.values()) await stopServer(server);
   }
 }
 
@@ -359,6 +422,8 @@ interface RatioDefinition {
   readonly formula: string;
   /** Where it applies: with either revocation store, or only one. */
   readonly store?: 'memory' | 'redis';
+  /** Where it applies: only with the server of a key of this algorithm. */
+  readonly key?: HttpKeyAlgorithm;
   readonly of: (t: Times) => number;
 }
 
@@ -376,6 +441,13 @@ const RATIOS: readonly RatioDefinition[] = [
     formula: 't(open) / t(JwtAuthGuard), both with the repeated token',
     of: (t) => t('openRepeated') / t('ours'),
   },
+  ...HTTP_KEY_ALGORITHMS.map((key): RatioDefinition => ({
+    name: `guarded / open, repeated token, ${key} key`,
+    formula: `t(open) / t(JwtAuthGuard), both with the repeated token, on the server whose module verifies with the ${key} key`,
+    store: 'memory',
+    key,
+    of: (t) => t(`openRepeated${key}`) / t(`ours${key}`),
+  })),
   {
     name: 'floor: a guard that only sets request.user / open, repeated token',
     formula:
@@ -441,18 +513,21 @@ function summarise(
     };
     const store = redisUrl === undefined ? 'memory' : 'redis';
     return Object.fromEntries(
-      RATIOS.filter((ratio) => (ratio.store ?? store) === store).map(
-        ({ name, formula, of }) => [
-          name,
-          {
-            value: of((route) => medians[route]),
-            slices: span(
-              Array.from({ length: slices }, (_, slice) => of(inSlice(slice))),
-            ),
-            formula,
-          },
-        ],
-      ),
+      RATIOS.filter(
+        (ratio) =>
+          (ratio.store ?? store) === store &&
+          (ratio.key === undefined ||
+            routes.some(({ key }) => key === ratio.key)),
+      ).map(({ name, formula, of }) => [
+        name,
+        {
+          value: of((route) => medians[route]),
+          slices: span(
+            Array.from({ length: slices }, (_, slice) => of(inSlice(slice))),
+          ),
+          formula,
+        },
+      ]),
     );
   };
   const round = (values: Record<string, number>, digits: number) =>
@@ -482,7 +557,12 @@ function summarise(
 function print(
   result: Omit<HttpResult, 'freshTokensPerRoute'>,
   routes: readonly Route[],
-  run: { rounds: number; seconds: number; connections: number },
+  run: {
+    rounds: number;
+    seconds: number;
+    connections: number;
+    keyServers: readonly KeyServerOptions[];
+  },
 ): void {
   const label =
     result.revocationStore === 'redis'
@@ -521,4 +601,9 @@ function print(
       ];
     }),
   ]);
+  for (const { algorithm } of run.keyServers) {
+    process.stdout.write(
+      `  ${algorithm} key server: the same application in a process of its own, its module given keys: [{ kid, algorithm: '${algorithm}', publicKey }] (${KEY_KINDS[algorithm]}) instead of the secret, and a token signed with the private key\n`,
+    );
+  }
 }

@@ -10,7 +10,12 @@ import {
   redisUnavailableReason,
   startTestRedis,
 } from '../test/support/redis.js';
-import { runHttp, type HttpResult } from './http.js';
+import { runHttp, type HttpResult, type KeyServerOptions } from './http.js';
+import {
+  generateBenchKeys,
+  HTTP_KEY_ALGORITHMS,
+  publicKeyPem,
+} from './keys.js';
 import { MEMORY_LIMIT_MIB, runMemory, type MemoryResult } from './memory.js';
 import {
   PROPAGATION_LIMIT_MS,
@@ -81,6 +86,8 @@ for (const part of args.skip) {
 }
 const skip = new Set(args.skip);
 const adapters = ['express', 'fastify'] as const;
+/** How far the guarded / open of a server with an asymmetric key may be from the secret's. */
+const KEY_TOLERANCE = 0.05;
 
 process.stdout.write(
   [
@@ -118,6 +125,9 @@ const results: {
 // would otherwise count as the tokens' growth.
 if (!skip.has('memory')) results.memory = await runMemory(memoryTokens);
 
+// A key of each algorithm, made for this run: none is ever in the source.
+const keys = generateBenchKeys();
+
 if (!skip.has('micro'))
   results.micro = await runMicro(rounds, Math.max(0.5, seconds / 3));
 
@@ -134,8 +144,25 @@ if (!skip.has('http')) {
   const repeatedToken = await tokens.sign({ sub: 1 });
   const http = (results.http = {} as Record<string, HttpResult>);
   const run = { secret, pool, repeatedToken, rounds, seconds, connections };
+  // A server for each asymmetric key, given only the public key: its
+  // repeated token is signed here.
+  const keyServers: KeyServerOptions[] = [];
+  for (const algorithm of HTTP_KEY_ALGORITHMS) {
+    const key = keys[algorithm];
+    const keySigner = await NestFactory.createApplicationContext(
+      JwtAuthModule.forRoot({ keys: [key] }),
+      { logger: false },
+    );
+    keyServers.push({
+      algorithm,
+      kid: key.kid,
+      publicKey: publicKeyPem(key),
+      repeatedToken: await keySigner.get(TokenService).sign({ sub: 1 }),
+    });
+    await keySigner.close();
+  }
   for (const adapter of adapters) {
-    http[adapter] = await runHttp(adapter, run);
+    http[adapter] = await runHttp(adapter, { ...run, keyServers });
   }
   if (!skip.has('redis')) {
     const reason = redisReason();
@@ -274,6 +301,28 @@ function summarise(): SummaryRow[] {
         atLeast(0.85),
       ],
     ]);
+    for (const key of HTTP_KEY_ALGORITHMS) {
+      row(
+        `HTTP guarded / open, both with the repeated token, ${key} key (${label})`,
+        (['express', 'fastify'] as const).map((adapter) => {
+          const secret = http(adapter, 'guarded / open, repeated token');
+          const value = http(
+            adapter,
+            `guarded / open, repeated token, ${key} key`,
+          );
+          return [
+            adapter,
+            // Without the secret's figure there is nothing to be within.
+            value === undefined || Number.isFinite(secret) ? value : NaN,
+            `in ${formatRatio(secret ?? NaN)} ± ${KEY_TOLERANCE}`,
+            // The tiny slack keeps a difference of exactly the tolerance
+            // from failing on floating point.
+            (v: number) =>
+              Math.abs(v - (secret as number)) <= KEY_TOLERANCE + 1e-9,
+          ] as const;
+        }),
+      );
+    }
     const floor =
       'floor: a guard that only sets request.user / open, repeated token';
     row(`HTTP ${floor} (${label})`, both(floor, '', none));
@@ -409,6 +458,8 @@ function printSummary(rows: readonly SummaryRow[]): void {
       '  guarded / open = t(open) / t(guarded), the rps ratio; ours / canonical = t(ours) / t(canonical).',
       '  guard cost = t(guarded route) - t(open route whose requests carry the same fresh-token header);',
       '    guard cost, ours / canonical = that of JwtAuthGuard over that of the canonical guard.',
+      '  RS256 key, ES256 key: the same guarded / open on a server whose module verifies with that key, in the same slices;',
+      `    its target, in x ± ${KEY_TOLERANCE}: within ${KEY_TOLERANCE} of x, the figure of the secret's (HS256) server on the same adapter.`,
       '',
     ].join('\n'),
   );

@@ -22,6 +22,7 @@ import {
   type AuthenticatedUser,
 } from '../src/jwt-auth/index.js';
 import { CanonicalModule } from './canonical.module.js';
+import { HTTP_KEY_ALGORITHMS, type HttpKeyAlgorithm } from './keys.js';
 
 /*
  * The server the HTTP benchmark drives, in a process of its own: an open
@@ -30,13 +31,23 @@ import { CanonicalModule } from './canonical.module.js';
  * the propagation of revocations between two servers), in one application
  * on one adapter, so that they differ only by their guard. Configured by
  * the bench through BENCH_ADAPTER ('express' or 'fastify'), JWT_SECRET and,
- * for the Redis revocation store, REDIS_URL. It listens on the loopback
- * interface alone, and answers 'cpu' on the IPC channel with its CPU time
- * so far.
+ * for the Redis revocation store, REDIS_URL. With JWT_KEY_ALGORITHM
+ * ('RS256' or 'ES256'), JWT_KEY_ID and JWT_PUBLIC_KEY (SPKI PEM), the
+ * module verifies with that public key instead of the secret, as an
+ * instance that verifies but never signs: the canonical routes keep the
+ * secret. It listens on the loopback interface alone, and answers 'cpu' on
+ * the IPC channel with its CPU time so far.
  */
 
 const secret = process.env.JWT_SECRET ?? '';
 const redisUrl = process.env.REDIS_URL;
+const keyAlgorithm = process.env.JWT_KEY_ALGORITHM;
+if (
+  keyAlgorithm !== undefined &&
+  !(HTTP_KEY_ALGORITHMS as readonly string[]).includes(keyAlgorithm)
+) {
+  throw new Error(`JWT_KEY_ALGORITHM: no such algorithm, ${keyAlgorithm}`);
+}
 
 /**
  * The least a guard that authenticates can do: put a user on the request,
@@ -86,7 +97,17 @@ class BenchController {
 @Module({
   imports: [
     JwtAuthModule.forRoot({
-      secret,
+      ...(keyAlgorithm === undefined
+        ? { secret }
+        : {
+            keys: [
+              {
+                kid: process.env.JWT_KEY_ID,
+                algorithm: keyAlgorithm as HttpKeyAlgorithm,
+                publicKey: process.env.JWT_PUBLIC_KEY,
+              },
+            ],
+          }),
       ...(redisUrl === undefined
         ? {}
         : { revocation: { redis: { url: redisUrl } } }),
