@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import jwt from 'jsonwebtoken';
 import {
@@ -7,6 +8,12 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { JwtAuthModule, TokenService } from '../src/jwt-auth/index.js';
+import {
+  BENCH_ALGORITHMS,
+  KEY_KINDS,
+  type BenchAlgorithm,
+  type BenchKeys,
+} from './keys.js';
 import { formatRatio, median, printTable } from './stats.js';
 import { TokenPool, type TokenReader } from './token-pool.js';
 
@@ -56,22 +63,58 @@ interface Case {
   readonly share: number;
   /** For a case that must never see a token twice. */
   readonly reader?: TokenReader;
+  /** Tokens signed beyond what the case is expected to take. @default 10000 */
+  readonly headroom?: number;
   readonly nextToken: () => string | undefined;
+}
+
+/** TokenService with a key of one algorithm. */
+export interface AlgorithmFigures {
+  /** What the key is: `2048-bit RSA`, say. */
+  readonly key: string;
+  readonly signOpsPerSecond: number;
+  /** Verifications of tokens the service had not seen, per second. */
+  readonly verifyFreshOpsPerSecond: number;
+  /** Each over HS256's. */
+  readonly signOverHs256: number;
+  readonly verifyFreshOverHs256: number;
 }
 
 export interface MicroResult {
   readonly opsPerSecond: Record<string, number>;
   readonly ratios: Record<string, number>;
+  /** Sign and verify of a fresh token with a key of each algorithm. */
+  readonly byAlgorithm: Record<BenchAlgorithm, AlgorithmFigures>;
 }
+
+/**
+ * The share of a slice that each algorithm's sign and fresh verify take:
+ * RSA signs slowly, and every token an RSA verification takes is one
+ * signed before.
+ */
+const ALGORITHM_SHARES: Readonly<
+  Record<BenchAlgorithm, { sign: number; verify: number }>
+> = {
+  HS256: { sign: 0.5, verify: 0.5 },
+  RS256: { sign: 0.5, verify: 0.25 },
+  PS256: { sign: 0.5, verify: 0.25 },
+  ES256: { sign: 0.5, verify: 0.5 },
+};
+
+/** The tokens signed ahead of an algorithm's fresh verifications. */
+const ALGORITHM_HEADROOM = 1_000;
 
 /**
  * TokenService against jsonwebtoken (what passport-jwt verifies with), with
  * a string secret and with a KeyObject, and against a bare node:crypto
- * HMAC-SHA256 check of the same tokens, the floor.
+ * HMAC-SHA256 check of the same tokens, the floor. Then, in the same
+ * slices, TokenService's sign and fresh verify with a key of each of
+ * `keys`, each in a module of its own.
  */
 export async function runMicro(
   rounds: number,
   seconds: number,
+  keys: BenchKeys,
 ): Promise<MicroResult> {
   const secret = randomBytes(32).toString('base64url');
   const key = createSecretKey(Buffer.from(secret));
@@ -141,6 +184,42 @@ export async function runMicro(
       nextToken: inTurn(pool, CYCLE),
     },
   ];
+  // Per algorithm, a module given only that key, whose tokens come from a
+  // module of their own with the same key.
+  const contexts: INestApplicationContext[] = [];
+  const algorithmCases: Case[] = [];
+  const algorithmReaders: TokenReader[] = [];
+  for (const algorithm of BENCH_ALGORITHMS) {
+    const options = JwtAuthModule.forRoot({ keys: [keys[algorithm]] });
+    const measured = await NestFactory.createApplicationContext(options, {
+      logger: false,
+    });
+    const keySigner = await NestFactory.createApplicationContext(options, {
+      logger: false,
+    });
+    contexts.push(measured, keySigner);
+    const keyService = measured.get(TokenService);
+    const keySigning = keySigner.get(TokenService);
+    const reader = new TokenPool((i) => keySigning.sign({ sub: i })).reader();
+    algorithmReaders.push(reader);
+    algorithmCases.push(
+      {
+        name: `${algorithm} sign`,
+        operation: () => keyService.sign({ sub: 42 }),
+        share: ALGORITHM_SHARES[algorithm].sign,
+        nextToken: () => '',
+      },
+      {
+        name: `${algorithm} verify, fresh token`,
+        operation: (token) => keyService.verify(token),
+        share: ALGORITHM_SHARES[algorithm].verify,
+        reader,
+        headroom: ALGORITHM_HEADROOM,
+        nextToken: () => reader.take(),
+      },
+    );
+  }
+  const allCases = [...cases, ...algorithmCases];
 
   const sliceSeconds = seconds / SLICES_PER_ROUND;
   const fastest = new Map<string, number>();
@@ -148,7 +227,8 @@ export async function runMicro(
     // Tokens enough for half again the fastest rate seen, signed before the
     // clock starts.
     await run.reader?.reserve(
-      1.5 * (fastest.get(run.name) ?? 0) * sliceSeconds * run.share + 10_000,
+      1.5 * (fastest.get(run.name) ?? 0) * sliceSeconds * run.share +
+        (run.headroom ?? 10_000),
     );
     const rate = await opsPerSecond(
       run.nextToken,
@@ -159,22 +239,45 @@ export async function runMicro(
     return rate;
   };
 
-  for (const run of cases) await slice(run);
+  for (const run of allCases) await slice(run);
   // Each round is cut into short slices, and every case runs once in each
   // slice: a burst of load on the shared machine then lands on all cases
   // alike, instead of on whichever case had the whole second.
   const samples = new Map<string, number[]>(
-    cases.map(({ name }) => [name, []]),
+    allCases.map(({ name }) => [name, []]),
   );
   for (let i = 0; i < rounds * SLICES_PER_ROUND; i++) {
-    for (const run of cases) samples.get(run.name)?.push(await slice(run));
+    for (const run of allCases) samples.get(run.name)?.push(await slice(run));
   }
   await app.close();
   await signer.close();
+  for (const context of contexts) await context.close();
 
+  const medianOf = (name: string): number =>
+    Math.round(median(samples.get(name) ?? []));
   const ops = Object.fromEntries(
-    [...samples].map(([name, values]) => [name, Math.round(median(values))]),
+    cases.map(({ name }) => [name, medianOf(name)]),
   );
+  const hs256 = {
+    sign: medianOf('HS256 sign'),
+    verify: medianOf('HS256 verify, fresh token'),
+  };
+  const byAlgorithm = Object.fromEntries(
+    BENCH_ALGORITHMS.map((algorithm) => {
+      const sign = medianOf(`${algorithm} sign`);
+      const verify = medianOf(`${algorithm} verify, fresh token`);
+      return [
+        algorithm,
+        {
+          key: KEY_KINDS[algorithm],
+          signOpsPerSecond: sign,
+          verifyFreshOpsPerSecond: verify,
+          signOverHs256: sign / hs256.sign,
+          verifyFreshOverHs256: verify / hs256.verify,
+        },
+      ];
+    }),
+  ) as Record<BenchAlgorithm, AlgorithmFigures>;
   const ratios = {
     'ops/s, verify fresh / jsonwebtoken KeyObject':
       ops['TokenService.verify, fresh token'] /
@@ -204,5 +307,33 @@ export async function runMicro(
       formatRatio(value),
     ]),
   ]);
-  return { opsPerSecond: ops, ratios };
+  const freshByAlgorithm = algorithmReaders.reduce(
+    (sum, reader) => sum + reader.position,
+    0,
+  );
+  process.stdout.write(
+    `\nMicro, per algorithm: TokenService of a module given keys: [{ kid, algorithm, ... }], operations per second in the same slices (${freshByAlgorithm.toLocaleString('en-US')} fresh tokens verified, none twice); informational\n`,
+  );
+  printTable([
+    [
+      'algorithm',
+      'key',
+      'sign ops/s',
+      '/ HS256',
+      'verify fresh ops/s',
+      '/ HS256',
+    ],
+    ...BENCH_ALGORITHMS.map((algorithm) => {
+      const figures = byAlgorithm[algorithm];
+      return [
+        algorithm,
+        figures.key,
+        figures.signOpsPerSecond,
+        formatRatio(figures.signOverHs256),
+        figures.verifyFreshOpsPerSecond,
+        formatRatio(figures.verifyFreshOverHs256),
+      ];
+    }),
+  ]);
+  return { opsPerSecond: ops, ratios, byAlgorithm };
 }

@@ -129,7 +129,7 @@ if (!skip.has('memory')) results.memory = await runMemory(memoryTokens);
 const keys = generateBenchKeys();
 
 if (!skip.has('micro'))
-  results.micro = await runMicro(rounds, Math.max(0.5, seconds / 3));
+  results.micro = await runMicro(rounds, Math.max(0.5, seconds / 3), keys);
 
 if (!skip.has('http')) {
   // One secret and one pool of tokens for every server of the run: each
