@@ -45,7 +45,6 @@ const pssFor = (bits: 256 | 384 | 512) =>
     modulusLength: 2048,
     hashAlgorithm: `sha${bits}`,
     mgf1HashAlgorithm: `sha${bits}`,
-    saltLength: bits / 8,
   });
 const pss = pssFor(256);
 const curves = {

@@ -22,14 +22,18 @@ type KeyLookup = (header: { alg: string; kid?: string }) => Promise<FoundKey>;
 type FoundKey = Awaited<ReturnType<RemoteJwks>>;
 
 /**
- * An external provider's keys, through jose's remote JWK Set: fetched from
- * the one configured URL (or the `jwks_uri` its issuer's OpenID metadata
- * names), kept for `cacheMaxAge`, and fetched again for a `kid` it does not
- * hold, at most once per `cooldown`.
+ * An external provider's keys, fetched by jose's remote JWK Set from the
+ * one configured URL (or the `jwks_uri` its issuer's OpenID metadata
+ * names): fetched on first use, again on the first token after
+ * `cacheMaxAge`, and again for a `kid` the set does not hold, at most once
+ * per `cooldown` (a flood of made-up `kid`s costs one fetch); the first
+ * token signed with a key the provider has just added is accepted, unless
+ * another unknown `kid` was looked up within `cooldown`.
  *
  * Fails closed: when the keys cannot be fetched, a token is answered with
- * `KeySetUnavailableError` (503), and no other fetch is made for `cooldown`;
- * meanwhile, keys of a set fetched less than `cacheMaxAge` ago still verify.
+ * `KeySetUnavailableError` (503), and no other fetch is made for
+ * `cooldown`; meanwhile, the keys of a set fetched less than `cacheMaxAge`
+ * ago still verify their tokens.
  */
 export class RemoteKeySet implements KeyRing {
   readonly algorithms: readonly JwtAlgorithm[];
@@ -39,7 +43,9 @@ export class RemoteKeySet implements KeyRing {
   private discovering: Promise<RemoteJwks> | undefined;
   /** `performance.now()` of the last failed fetch. */
   private failedAt = Number.NEGATIVE_INFINITY;
-  /** A lookup in the last set fetched, for while fetches fail. */
+  /** `performance.now()` of the last fetch an unknown `kid` started. */
+  private refetchedAt = Number.NEGATIVE_INFINITY;
+  /** A lookup in the set fetched last. */
   private last: { json: JSONWebKeySet; lookup: KeyLookup } | undefined;
   private readonly converted = new WeakMap<object, VerificationKey>();
 
@@ -60,49 +66,55 @@ export class RemoteKeySet implements KeyRing {
     header: TokenHeader,
     alg: AsymmetricJwtAlgorithm,
   ): Promise<VerificationKey> {
-    const jose = { alg, kid: header.kid };
-    let found: FoundKey;
+    const query = { alg, kid: header.kid };
     try {
-      found =
-        performance.now() - this.failedAt < this.options.cooldown
-          ? await this.lastSet()(jose)
-          : await (this.remote ?? (await this.discover()))(jose);
+      const remote = this.remote ?? (await this.discover());
+      if (!remote.fresh) await this.reload(remote);
+      let found = await this.lookup(remote, query);
+      if (found === undefined) {
+        if (performance.now() - this.refetchedAt < this.options.cooldown) {
+          throw new InvalidTokenError('unknown_key');
+        }
+        this.refetchedAt = performance.now();
+        await this.reload(remote);
+        found = await this.lookup(remote, query);
+        if (found === undefined) throw new InvalidTokenError('unknown_key');
+      }
+      return this.verificationKey(found, alg);
     } catch (error) {
       throw this.refusalFor(error);
     }
-    return this.verificationKey(found, alg);
   }
 
-  /**
-   * A lookup in the set fetched last, while it is fresh: no fetch. A `kid`
-   * it does not hold cannot be told from a new key of the provider's.
-   */
-  private lastSet(): KeyLookup {
-    const json = this.remote?.jwks();
-    if (json === undefined || this.remote?.fresh !== true) {
-      throw new KeySetUnavailableError(
-        'The identity provider keys could not be fetched',
-      );
+  /** Fetches the set, unless a fetch failed within `cooldown`. */
+  private async reload(remote: RemoteJwks): Promise<void> {
+    this.assertNotCoolingDown();
+    try {
+      await remote.reload();
+    } catch (error) {
+      throw this.failed(error);
     }
+  }
+
+  /** The key of the set fetched last for a header; `undefined` when none has its `kid`. */
+  private async lookup(
+    remote: RemoteJwks,
+    query: { alg: string; kid: string | undefined },
+  ): Promise<FoundKey | undefined> {
+    const json = remote.jwks();
+    if (json === undefined) return undefined;
     if (this.last?.json !== json) {
       this.last = { json, lookup: createLocalJWKSet(json) };
     }
-    const { lookup } = this.last;
-    return async (header) => {
-      try {
-        return await lookup(header);
-      } catch (error) {
-        if (error instanceof errors.JWKSNoMatchingKey) {
-          throw new KeySetUnavailableError(
-            'The identity provider keys could not be fetched',
-          );
-        }
-        throw error;
-      }
-    };
+    try {
+      return await this.last.lookup(query);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) return undefined;
+      throw error;
+    }
   }
 
-  /** The refusal for an error met looking a key up; a failed fetch is remembered. */
+  /** The refusal for an error met looking a key up. */
   private refusalFor(error: unknown): Error {
     if (
       error instanceof InvalidTokenError ||
@@ -111,21 +123,28 @@ export class RemoteKeySet implements KeyRing {
       return error;
     }
     if (
-      error instanceof errors.JWKSNoMatchingKey ||
       error instanceof errors.JWKSMultipleMatchingKeys ||
       error instanceof errors.JOSENotSupported ||
       error instanceof errors.JOSEAlgNotAllowed
     ) {
       return new InvalidTokenError('unknown_key', { cause: error });
     }
+    return this.failed(error);
+  }
+
+  /** Remembers a failed fetch, logs it once, and returns the 503's error. */
+  private failed(error: unknown): KeySetUnavailableError {
     this.failedAt = performance.now();
     this.logger.warn(
-      `The identity provider keys could not be fetched (${describe(error)}); tokens without a known key get 503 for ${this.options.cooldown} ms`,
+      `The identity provider keys could not be fetched (${describe(error)}); no other fetch for ${this.options.cooldown} ms`,
     );
-    return new KeySetUnavailableError(
-      'The identity provider keys could not be fetched',
-      { cause: error },
-    );
+    return unavailable(error);
+  }
+
+  private assertNotCoolingDown(): void {
+    if (performance.now() - this.failedAt < this.options.cooldown) {
+      throw unavailable(undefined);
+    }
   }
 
   /** The key as a `KeyObject` for jsonwebtoken, once it is found to fit. */
@@ -156,6 +175,7 @@ export class RemoteKeySet implements KeyRing {
 
   /** The JWK Set named by the issuer's OpenID Provider metadata, once found. */
   private discover(): Promise<RemoteJwks> {
+    this.assertNotCoolingDown();
     this.discovering ??= this.readMetadata().then(
       (uri) => (this.remote = this.open(uri)),
       (error: unknown) => {
@@ -198,6 +218,13 @@ export class RemoteKeySet implements KeyRing {
       );
     }
   }
+}
+
+function unavailable(cause: unknown): KeySetUnavailableError {
+  return new KeySetUnavailableError(
+    'The identity provider keys could not be fetched',
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function describe(error: unknown): string {

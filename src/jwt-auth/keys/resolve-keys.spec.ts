@@ -22,7 +22,6 @@ const pss = generateKeyPairSync('rsa-pss', {
   modulusLength: 2048,
   hashAlgorithm: 'sha384',
   mgf1HashAlgorithm: 'sha384',
-  saltLength: 48,
 });
 const pssUnbound = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
 const ec = {
