@@ -4,6 +4,7 @@ import type {
   JwtAuthModuleExtras,
   JwtAuthModuleOptions,
 } from './interfaces/jwt-auth-module-options.interface.js';
+import { JwksController } from './jwks/jwks.controller.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
 /**
@@ -23,10 +24,14 @@ export const {
 })
   .setClassMethodName('forRoot')
   .setExtras<JwtAuthModuleExtras>(
-    { isGlobal: false, globalGuard: false },
+    { isGlobal: false, globalGuard: false, publishJwks: false },
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
+      controllers: [
+        ...(definition.controllers ?? []),
+        ...(extras.publishJwks === true ? [JwksController] : []),
+      ],
       providers: [
         ...(definition.providers ?? []),
         {

@@ -282,4 +282,20 @@ export interface JwtAuthModuleExtras {
    * @default false
    */
   globalGuard?: boolean;
+
+  /**
+   * Serves the public keys of `keys` as a JWK Set at
+   * `GET /.well-known/jwks.json` (`@Public()`, so open under
+   * `globalGuard`), for other services to verify the module's tokens with:
+   * one JWK per RSA, RSA-PSS or EC key, with its `kid`, `alg` and
+   * `use: "sig"`, including keys held without their private key. HMAC
+   * secrets are never published. Served with
+   * `Cache-Control: public, max-age=300`: publish a new key that long
+   * before it signs. Startup fails when there is no such key (HMAC keys
+   * alone, or `jwks`).
+   *
+   * @default false
+   * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+   */
+  publishJwks?: boolean;
 }
