@@ -14,7 +14,7 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import {
@@ -167,6 +167,17 @@ describe.each(ADAPTERS)('jwks: an identity provider’s keys (%s)', (adapter) =>
   it('refuses a token signed by another key under a published kid', async () => {
     const impostor = { ...providerKey('RS256'), kid: 'rsa-1' };
     expectCode(await get(provider.sign(impostor)), 'invalid_signature');
+  });
+
+  it('refuses a token of a published RSA key under 2048 bits', async () => {
+    const weak = {
+      kid: 'weak',
+      algorithm: 'RS256',
+      ...generateKeyPairSync('rsa', { modulusLength: 1024 }),
+    } as const;
+    provider.keys = [weak, rsa];
+    expectCode(await get(provider.sign(weak)), 'unknown_key');
+    expect((await get(provider.sign(rsa))).status).toBe(200);
   });
 
   it('follows no jku, x5u or jwk of a token', async () => {

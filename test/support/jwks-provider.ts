@@ -96,6 +96,7 @@ export class TestJwksProvider {
       key.privateKey,
       {
         algorithm: key.algorithm,
+        allowInsecureKeySizes: true,
         ...(kid === null ? {} : { keyid: kid }),
       },
     );
