@@ -24,7 +24,7 @@ export type ProviderMode =
 /** A new key pair of the provider's for `algorithm`. */
 export function providerKey(
   algorithm: ProviderKey['algorithm'],
-  kid = randomUUID(),
+  kid: string = randomUUID(),
 ): ProviderKey {
   const pair =
     algorithm === 'ES256'
