@@ -35,7 +35,6 @@ const POOL: readonly { algorithm: JwtAlgorithm; pair?: Pair }[] = [
       modulusLength: 2048,
       hashAlgorithm: 'sha256',
       mgf1HashAlgorithm: 'sha256',
-      saltLength: 32,
     }),
   },
   {
