@@ -24,8 +24,9 @@ import { TokenVerifier } from './token.verifier.js';
  * @nestjs/jwt's `JwtService`, `JwtAuthGuard` (Passport's `AuthGuard` over
  * `JwtStrategy`, a passport-jwt strategy) guards routes. Configure it once
  * with `forRoot()` or `forRootAsync()`; the options are validated at
- * startup, and `JwtService` is configured from them: the key, the pinned
- * algorithm, `iss` and `aud`.
+ * startup: the keys (`secret`, `keys` or an identity provider's `jwks`),
+ * each with its one algorithm, and `iss` and `aud`. Each call to
+ * `JwtService` names its key.
  */
 @Module({
   imports: [PassportModule],
