@@ -64,6 +64,45 @@ describe('parseCommand', () => {
   });
 
   it.each([
+    [['keys', 'generate', '--algorithm', 'ES256'], 'ES256', undefined, false],
+    [
+      ['keys', 'generate', '--algorithm=HS512', '--json'],
+      'HS512',
+      undefined,
+      true,
+    ],
+    [
+      ['--json', 'keys', '--kid', 'k1', 'generate', '--algorithm', 'PS384'],
+      'PS384',
+      'k1',
+      true,
+    ],
+  ])('reads %j', (argv, algorithm, kid, json) => {
+    expect(parseCommand(argv)).toEqual({
+      name: 'keys generate',
+      algorithm,
+      kid,
+      bits: algorithm.startsWith('PS') ? 2048 : undefined,
+      json,
+    });
+  });
+
+  it.each([
+    ['RS256', '2048', 2048],
+    ['RS512', '4096', 4096],
+    ['PS256', '3072', 3072],
+    ['RS256', '16384', 16_384],
+    ['RS384', undefined, 2048],
+  ])(
+    'reads the RSA modulus of %s --bits %j as %d',
+    (algorithm, bits, expected) => {
+      const argv = ['keys', 'generate', '--algorithm', algorithm];
+      if (bits !== undefined) argv.push('--bits', bits);
+      expect(parseCommand(argv)).toMatchObject({ bits: expected });
+    },
+  );
+
+  it.each([
     [['verify', 'a.b.c'], 'a.b.c'],
     [['verify', '-'], undefined],
     [['verify'], undefined],
@@ -95,6 +134,77 @@ describe('parseCommand', () => {
     [['sign', '--ttl', '60'], /sign needs --sub/],
     [['sign', '--sub', '1', '--dotenv'], /argument missing/],
     [['sign', '--sub', '1', '--help=yes'], /does not take an argument/],
+    [['sign', '--sub', '1', '--kid', 'a'], /--kid is not an option of sign/],
+    [['keys', 'generate', '--algorithm', 'ES256', '--kid'], /argument missing/],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', `--kid=${'k'.repeat(257)}`],
+      /--kid must be a key id of 1 to 256 characters/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--kid', 'a', '--kid', 'b'],
+      /--kid is given twice/,
+    ],
+    [
+      ['sign', '--sub', '1', '--algorithm', 'ES256'],
+      /--algorithm is not an option of sign/,
+    ],
+    [['sign', '--sub', '1', '--json'], /--json is not an option of sign/],
+    [['verify', '--kid', 'a', 't'], /--kid is not an option of verify/],
+    [['keys'], /^keys needs a command: generate$/],
+    [
+      ['keys', 'list'],
+      /^unknown keys command "list": the only one is generate$/,
+    ],
+    [
+      ['keys', 'eyJ.e30.sig'],
+      /^unknown keys command: the only one is generate$/,
+    ],
+    [['keys', 'generate'], /^keys generate needs --algorithm <algorithm>$/],
+    [['keys', 'generate', '--algorithm'], /argument missing/],
+    [
+      ['keys', 'generate', '--algorithm', 'none'],
+      /^--algorithm must be one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512$/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'es256'],
+      /--algorithm must be one of/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'EdDSA'],
+      /--algorithm must be one of/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', 'extra'],
+      /keys generate takes no operands/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--sub', '1'],
+      /^--sub is not an option of keys generate$/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--dotenv', '.env'],
+      /--dotenv is not an option of keys generate/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--kid='],
+      /--kid must be a key id/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--json', '--json'],
+      /--json is given twice/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--json=yes'],
+      /does not take an argument/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'ES256', '--bits', '4096'],
+      /^--bits goes with an RSA algorithm \(RS\*, PS\*\): the size of an ES256 key is the algorithm's$/,
+    ],
+    [
+      ['keys', 'generate', '--algorithm', 'HS256', '--bits', '2048'],
+      /--bits goes with an RSA algorithm/,
+    ],
   ])('refuses %j', (argv, message) => {
     expect(usageError(argv)).toMatch(message);
   });
@@ -115,6 +225,29 @@ describe('parseCommand', () => {
     );
   });
 
+  // OpenSSL makes a 2049-bit request a 2048-bit key: refused, not rounded.
+  it.each([
+    '1024',
+    '2047',
+    '2049',
+    '2050',
+    '16392',
+    '02048',
+    '2048.0',
+    '4e3',
+    '',
+  ])('refuses --bits %j', (bits) => {
+    expect(
+      usageError([
+        'keys',
+        'generate',
+        '--algorithm',
+        'RS256',
+        `--bits=${bits}`,
+      ]),
+    ).toBe('--bits must be a multiple of 8 from 2048 to 16384');
+  });
+
   it.each(['0', '060', '1.5', '1e3', 'abc', '', '9007199254740992'])(
     'refuses --ttl %j',
     (ttl) => {
@@ -132,7 +265,43 @@ describe('parseCommand', () => {
 
   it('never echoes a token given without a command', () => {
     expect(usageError(['eyJhbGciOiJIUzI1NiJ9.e30.sig'])).toBe(
-      'unknown command: the commands are sign, verify and help',
+      'unknown command: the commands are sign, verify, keys and help',
+    );
+  });
+
+  it('reads every keys argv as a command or refuses it with a usage error, never another error', () => {
+    const word = fc.constantFrom(
+      'keys',
+      'generate',
+      '--algorithm',
+      'ES256',
+      'RS256',
+      'HS512',
+      'none',
+      '--bits',
+      '2048',
+      '3000',
+      '--kid',
+      '',
+      '--json',
+      '--sub',
+      '-',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(word, fc.string({ maxLength: 8 })), { maxLength: 8 }),
+        (rest) => {
+          try {
+            const command = parseCommand(['keys', ...rest]);
+            expect(['keys generate', 'help', 'version']).toContain(
+              command.name,
+            );
+          } catch (error) {
+            expect(error).toBeInstanceOf(CliError);
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 20_261_202 },
     );
   });
 

@@ -1,4 +1,10 @@
 import { parseArgs } from 'node:util';
+import type { JwtAlgorithm } from '../interfaces/jwt-auth-module-options.interface.js';
+import {
+  isJwtAlgorithm,
+  JWT_ALGORITHMS,
+  MIN_RSA_BITS,
+} from '../keys/jwt-algorithms.js';
 import { parseUserId } from '../user-id.js';
 import { CliError } from './cli.error.js';
 
@@ -7,7 +13,8 @@ export type CliCommand =
   | { readonly name: 'help' }
   | { readonly name: 'version' }
   | SignCommand
-  | VerifyCommand;
+  | VerifyCommand
+  | GenerateKeyCommand;
 
 /** `sign --sub <id> [--ttl <seconds>] [--claim name=value ...]` */
 export interface SignCommand {
@@ -31,6 +38,18 @@ export interface VerifyCommand {
   readonly token: string | undefined;
 }
 
+/** `keys generate --algorithm <algorithm> [--kid <key id>] [--bits <n>] [--json]` */
+export interface GenerateKeyCommand {
+  readonly name: 'keys generate';
+  readonly algorithm: JwtAlgorithm;
+  /** The key's `kid`, when given; derived from the key otherwise. */
+  readonly kid: string | undefined;
+  /** The RSA modulus, in bits: `--bits`, or `MIN_RSA_BITS`; `undefined` for other keys. */
+  readonly bits: number | undefined;
+  /** Print an entry of the module's `keys` option rather than PEM or the secret. */
+  readonly json: boolean;
+}
+
 /**
  * The env file option is `--dotenv`, not `--env-file`: Node 20 takes a
  * script argument of that name for its own flag, and exits when the file
@@ -43,6 +62,10 @@ const OPTIONS = {
   sub: { type: 'string' },
   ttl: { type: 'string' },
   claim: { type: 'string', multiple: true },
+  kid: { type: 'string' },
+  algorithm: { type: 'string' },
+  bits: { type: 'string' },
+  json: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -51,10 +74,17 @@ type OptionName = keyof typeof OPTIONS;
 const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
   sign: ['dotenv', 'sub', 'ttl', 'claim'],
   verify: ['dotenv'],
+  keys: ['algorithm', 'kid', 'bits', 'json'],
 };
 
 /** A positive whole number written plainly: no sign, exponent or leading zero. */
 const POSITIVE_DECIMAL = /^[1-9][0-9]*$/;
+
+/** The longest RSA modulus generated, in bits: OpenSSL's own limit. */
+const MAX_RSA_BITS = 16_384;
+
+/** The longest `kid` the module takes. */
+const MAX_KID_LENGTH = 256;
 
 /**
  * Reads the command line (`process.argv` without node and the script) with
@@ -84,17 +114,45 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     const shown = /^[A-Za-z-]{1,20}$/.test(command) ? ` "${command}"` : '';
     throw new CliError(
       'usage',
-      `unknown command${shown}: the commands are sign, verify and help`,
+      `unknown command${shown}: the commands are sign, verify, keys and help`,
     );
   }
+  const label = command === 'keys' ? 'keys generate' : command;
   const misplaced = (Object.keys(values) as OptionName[]).find(
     (name) => !allowed.includes(name),
   );
   if (misplaced !== undefined) {
-    throw new CliError(
-      'usage',
-      `--${misplaced} is not an option of ${command}`,
-    );
+    throw new CliError('usage', `--${misplaced} is not an option of ${label}`);
+  }
+
+  if (command === 'keys') {
+    const [action, ...rest] = operands;
+    if (action !== 'generate') {
+      const shown =
+        action !== undefined && /^[A-Za-z-]{1,20}$/.test(action)
+          ? ` "${action}"`
+          : '';
+      throw new CliError(
+        'usage',
+        action === undefined
+          ? 'keys needs a command: generate'
+          : `unknown keys command${shown}: the only one is generate`,
+      );
+    }
+    if (rest.length > 0) {
+      throw new CliError(
+        'usage',
+        'keys generate takes no operands, only options',
+      );
+    }
+    const algorithm = parseAlgorithm(values.algorithm);
+    return {
+      name: 'keys generate',
+      algorithm,
+      kid: parseKid(values.kid),
+      bits: parseBits(values.bits, algorithm),
+      json: values.json === true,
+    };
   }
 
   const dotenv = values.dotenv;
@@ -147,6 +205,57 @@ function parseTtl(value: string | undefined): number | undefined {
     );
   }
   return seconds;
+}
+
+/** A `kid` as the module takes one: 1 to 256 characters. */
+function parseKid(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length === 0 || value.length > MAX_KID_LENGTH) {
+    throw new CliError(
+      'usage',
+      `--kid must be a key id of 1 to ${MAX_KID_LENGTH} characters`,
+    );
+  }
+  return value;
+}
+
+function parseAlgorithm(value: string | undefined): JwtAlgorithm {
+  if (value === undefined) {
+    throw new CliError('usage', 'keys generate needs --algorithm <algorithm>');
+  }
+  if (!isJwtAlgorithm(value)) {
+    throw new CliError(
+      'usage',
+      `--algorithm must be one of ${Object.keys(JWT_ALGORITHMS).join(', ')}`,
+    );
+  }
+  return value;
+}
+
+/** The RSA modulus: `--bits` for RS* and PS* only, `MIN_RSA_BITS` by default. */
+function parseBits(
+  value: string | undefined,
+  algorithm: JwtAlgorithm,
+): number | undefined {
+  if (JWT_ALGORITHMS[algorithm].kind !== 'rsa') {
+    if (value !== undefined) {
+      throw new CliError(
+        'usage',
+        `--bits goes with an RSA algorithm (RS*, PS*): the size of an ${algorithm} key is the algorithm's`,
+      );
+    }
+    return undefined;
+  }
+  if (value === undefined) return MIN_RSA_BITS;
+  const bits = POSITIVE_DECIMAL.test(value) ? Number(value) : Number.NaN;
+  // A modulus of 2049 bits comes out of OpenSSL as 2048: refuse, not surprise.
+  if (!(bits >= MIN_RSA_BITS && bits <= MAX_RSA_BITS && bits % 8 === 0)) {
+    throw new CliError(
+      'usage',
+      `--bits must be a multiple of 8 from ${MIN_RSA_BITS} to ${MAX_RSA_BITS}`,
+    );
+  }
+  return bits;
 }
 
 /**

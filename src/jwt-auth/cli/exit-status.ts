@@ -1,7 +1,7 @@
 /**
  * The command line's exit statuses. Stable: scripts may test them.
  *
- * - `ok`: the token was signed, or is valid.
+ * - `ok`: the token was signed, or is valid; the key was generated.
  * - `refused`: `verify` refused the token.
  * - `usage`: bad arguments or configuration.
  * - `failure`: the revocation store could not answer, or anything unforeseen.

@@ -69,6 +69,31 @@ describe('usage', () => {
     }
   });
 
+  it.each([
+    'JWT_SECRET',
+    'JWT_ALGORITHM',
+    'JWT_EXPIRES_IN',
+    'JWT_ISSUER',
+    'JWT_AUDIENCE',
+    'JWT_CLOCK_TOLERANCE',
+    'REDIS_URL',
+  ])('documents the variable %s', (name) => {
+    expect(USAGE).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+  });
+
+  it.each([
+    '--sub',
+    '--ttl',
+    '--kid',
+    '--claim',
+    '--algorithm',
+    '--bits',
+    '--json',
+    '--dotenv',
+  ])('documents the option %s', (option) => {
+    expect(USAGE).toMatch(new RegExp(`^  ${option} .*\\S`, 'm'));
+  });
+
   it('begins with the synopsis printed after a usage error', () => {
     expect(USAGE.startsWith(SYNOPSIS)).toBe(true);
   });

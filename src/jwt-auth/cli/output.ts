@@ -11,24 +11,34 @@ export const PROGRAM = 'nest-jwt-auth';
 export const SYNOPSIS = `Usage:
   ${PROGRAM} sign --sub <user id> [--ttl <seconds>] [--claim <name>=<text> | <name>:=<json> ...]
   ${PROGRAM} verify [<token> | -]
+  ${PROGRAM} keys generate --algorithm <algorithm> [--kid <key id>] [--bits <n>] [--json]
   ${PROGRAM} help | --help | -h
   ${PROGRAM} --version
 `;
 
 /** `--help`. */
 export const USAGE = `${SYNOPSIS}
-sign     prints a new access token, alone, on stdout.
-verify   checks a token (given, or read from stdin when it is "-" or absent)
-         and prints the verdict and its claims; a refusal goes to stderr with
-         its code.
+sign           prints a new access token, alone, on stdout.
+verify         checks a token (given, or read from stdin when it is "-" or
+               absent) and prints the verdict and its claims; a refusal goes
+               to stderr with its code.
+keys generate  prints a new key: the private then the public key as PEM, or
+               the secret alone; its kid goes to stderr. With --json, an entry
+               of the module's keys option, kid included.
 
 Options:
-  --sub <user id>     the token's subject: a whole number, 0 or more
-  --ttl <seconds>     lifetime; at most, and by default, JWT_EXPIRES_IN
-  --claim name=text   a string claim; repeat for more
-  --claim name:=json  a JSON claim (n:=3, admin:=true, roles:=["a","b"])
-  --dotenv <path>     also read variables from this env file (none is read without it)
-  -h, --help          this help
+  --sub <user id>         the token's subject: a whole number, 0 or more
+  --ttl <seconds>         lifetime; at most, and by default, JWT_EXPIRES_IN
+  --kid <key id>          the new key's kid (by default its JWK thumbprint,
+                          RFC 7638, or random for a secret)
+  --claim name=text       a string claim; repeat for more
+  --claim name:=json      a JSON claim (n:=3, admin:=true, roles:=["a","b"])
+  --algorithm <algorithm> HS256, HS384, HS512 (a secret), RS256, RS384, RS512,
+                          PS256, PS384, PS512 (RSA), ES256, ES384, ES512 (EC)
+  --bits <n>              RSA modulus: 2048 bits (default) to 16384, a multiple of 8
+  --json                  print the key as JSON, an entry of the keys option
+  --dotenv <path>         also read variables from this env file (none is read without it)
+  -h, --help              this help
 
 Environment (from the process; what it lacks, from the --dotenv file if given):
   JWT_SECRET           required; at least 32 bytes for HS256, 48 for HS384, 64 for HS512
@@ -40,7 +50,7 @@ Environment (from the process; what it lacks, from the --dotenv file if given):
   REDIS_URL            verify checks revocations in this Redis
 
 Exit status:
-  0  signed, or the token is valid
+  0  signed, generated, or the token is valid
   1  the token is refused
   2  bad arguments or configuration
   3  the revocation store did not answer, or an unexpected failure

@@ -86,6 +86,46 @@ describe('runCli', () => {
     });
   });
 
+  it('prints a new secret alone on stdout, and its kid on stderr', async () => {
+    const { status, stdout, stderr } = await run([
+      'keys',
+      'generate',
+      '--algorithm',
+      'HS384',
+    ]);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^[A-Za-z0-9_-]{64}\n$/);
+    expect(Buffer.from(stdout.trim(), 'base64url')).toHaveLength(48);
+    expect(stderr).toMatch(/^kid: [A-Za-z0-9_-]{22}\n$/);
+  });
+
+  it('prints a new key pair as PEM, and as JSON with --json, kid included', async () => {
+    const pem = await run(['keys', 'generate', '--algorithm', 'ES256']);
+    expect(pem.status).toBe(0);
+    expect(pem.stdout).toMatch(
+      /^-----BEGIN PRIVATE KEY-----\n[^-]+-----END PRIVATE KEY-----\n-----BEGIN PUBLIC KEY-----\n[^-]+-----END PUBLIC KEY-----\n$/,
+    );
+    expect(pem.stderr).toMatch(/^kid: [A-Za-z0-9_-]{43}\n$/);
+
+    const json = await run([
+      'keys',
+      'generate',
+      '--algorithm',
+      'ES256',
+      '--kid',
+      'k1',
+      '--json',
+    ]);
+    expect(json.status).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toEqual({
+      kid: 'k1',
+      algorithm: 'ES256',
+      privateKey: expect.stringContaining('-----BEGIN PRIVATE KEY-----\n'),
+      publicKey: expect.stringContaining('-----BEGIN PUBLIC KEY-----\n'),
+    });
+  });
+
   it('answers any argv with status 0, 1 or 2, one fault line at most, never a stack or the secret', async () => {
     await fc.assert(
       fc.asyncProperty(cliArgv(7), async (argv) => {

@@ -5,6 +5,7 @@ import { parseCommand } from './arguments.js';
 import type { CliIo } from './cli-io.interface.js';
 import { CliError } from './cli.error.js';
 import { EXIT_STATUS, type ExitStatus } from './exit-status.js';
+import { formatGeneratedKey, generateKey } from './generate-key.js';
 import { formatFault, formatRefusal, SYNOPSIS, USAGE } from './output.js';
 
 /**
@@ -15,7 +16,8 @@ const loadCommands = () => import('./commands.js');
 
 /**
  * Runs one command line and returns its exit status. Expected faults are
- * one line on stderr, never a stack trace; nothing printed holds the secret.
+ * one line on stderr, never a stack trace; nothing printed holds a secret
+ * but the key `keys generate` was asked for.
  */
 export async function runCli(
   argv: readonly string[],
@@ -36,6 +38,13 @@ export async function runCli(
       case 'verify':
         await (await loadCommands()).verify(command, io);
         return EXIT_STATUS.ok;
+      case 'keys generate': {
+        const key = await generateKey(command);
+        io.stdout(formatGeneratedKey(key, command.json));
+        // PEM and a bare secret have no room for the kid: it goes beside them.
+        if (!command.json) io.stderr(`kid: ${key.kid}\n`);
+        return EXIT_STATUS.ok;
+      }
     }
   } catch (error) {
     return reportFailure(error, io);
