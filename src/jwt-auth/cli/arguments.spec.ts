@@ -49,6 +49,7 @@ describe('parseCommand', () => {
       dotenv: 'conf/.env',
       sub: 42,
       ttl: 60,
+      kid: undefined,
       claims: { role: 'admin', n: 3 },
     });
   });
@@ -59,6 +60,18 @@ describe('parseCommand', () => {
       dotenv: undefined,
       sub: 0,
       ttl: undefined,
+      kid: undefined,
+      claims: {},
+    });
+  });
+
+  it('reads sign --kid, the key to sign one token with', () => {
+    expect(parseCommand(['sign', '--sub', '1', '--kid', '2026-12'])).toEqual({
+      name: 'sign',
+      dotenv: undefined,
+      sub: 1,
+      ttl: undefined,
+      kid: '2026-12',
       claims: {},
     });
   });
@@ -134,14 +147,17 @@ describe('parseCommand', () => {
     [['sign', '--ttl', '60'], /sign needs --sub/],
     [['sign', '--sub', '1', '--dotenv'], /argument missing/],
     [['sign', '--sub', '1', '--help=yes'], /does not take an argument/],
-    [['sign', '--sub', '1', '--kid', 'a'], /--kid is not an option of sign/],
-    [['keys', 'generate', '--algorithm', 'ES256', '--kid'], /argument missing/],
+    [['sign', '--sub', '1', '--kid'], /argument missing/],
     [
-      ['keys', 'generate', '--algorithm', 'ES256', `--kid=${'k'.repeat(257)}`],
+      ['sign', '--sub', '1', '--kid='],
       /--kid must be a key id of 1 to 256 characters/,
     ],
     [
-      ['keys', 'generate', '--algorithm', 'ES256', '--kid', 'a', '--kid', 'b'],
+      ['sign', '--sub', '1', `--kid=${'k'.repeat(257)}`],
+      /--kid must be a key id of 1 to 256 characters/,
+    ],
+    [
+      ['sign', '--sub', '1', '--kid', 'a', '--kid', 'b'],
       /--kid is given twice/,
     ],
     [

@@ -16,7 +16,7 @@ export type CliCommand =
   | VerifyCommand
   | GenerateKeyCommand;
 
-/** `sign --sub <id> [--ttl <seconds>] [--claim name=value ...]` */
+/** `sign --sub <id> [--ttl <seconds>] [--kid <key id>] [--claim name=value ...]` */
 export interface SignCommand {
   readonly name: 'sign';
   /** `--dotenv`, when given. */
@@ -25,6 +25,8 @@ export interface SignCommand {
   readonly sub: number;
   /** Lifetime in seconds, when given; the module's `expiresIn` otherwise. */
   readonly ttl: number | undefined;
+  /** The key to sign with, when given; `JWT_SIGNING_KEY_ID`'s otherwise. */
+  readonly kid: string | undefined;
   /** The `--claim` values, by name. */
   readonly claims: Readonly<Record<string, unknown>>;
 }
@@ -72,7 +74,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** The options each command takes, beside `--help` and `--version`. */
 const COMMAND_OPTIONS: Readonly<Record<string, readonly OptionName[]>> = {
-  sign: ['dotenv', 'sub', 'ttl', 'claim'],
+  sign: ['dotenv', 'sub', 'ttl', 'kid', 'claim'],
   verify: ['dotenv'],
   keys: ['algorithm', 'kid', 'bits', 'json'],
 };
@@ -177,6 +179,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
     dotenv,
     sub: parseSub(values.sub),
     ttl: parseTtl(values.ttl),
+    kid: parseKid(values.kid),
     claims: parseClaims(values.claim ?? []),
   };
 }

@@ -1,9 +1,13 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
 import { JwtAuthOptionsError } from '../errors/jwt-auth-options.error.js';
 import type { JwtAuthModuleOptions } from '../interfaces/jwt-auth-module-options.interface.js';
 import { JwtAuthModule } from '../jwt-auth.module.js';
-import { resolveJwtAuthOptions } from '../jwt-auth.options.js';
+import {
+  JWT_AUTH_OPTIONS,
+  type ResolvedJwtAuthOptions,
+} from '../jwt-auth.options.js';
 import { TokenService } from '../token.service.js';
 import type { SignCommand, VerifyCommand } from './arguments.js';
 import type { CliIo } from './cli-io.interface.js';
@@ -21,16 +25,21 @@ import { formatVerified } from './output.js';
  * @throws CliError for a fault of the arguments or the configuration.
  */
 export async function sign(command: SignCommand, io: CliIo): Promise<string> {
-  const { options, expiresIn } = configure(command.dotenv, io, {
-    revocation: false,
-  });
-  if (command.ttl !== undefined && command.ttl > expiresIn) {
-    throw new CliError(
-      'usage',
-      `--ttl must be at most ${expiresIn} seconds: JWT_EXPIRES_IN sets the longest lifetime`,
-    );
-  }
-  return withTokenService(options, async (tokens) => {
+  const options = configure(command, io);
+  return withTokenService(command, options, async (tokens, resolved) => {
+    const { expiresIn, keys } = resolved;
+    if (keys.source === 'local' && keys.signing === undefined) {
+      throw new CliError(
+        'configuration',
+        'JWT_KEYS_FILE has no key that signs: sign needs a private key or a secret',
+      );
+    }
+    if (command.ttl !== undefined && command.ttl > expiresIn) {
+      throw new CliError(
+        'usage',
+        `--ttl must be at most ${expiresIn} seconds: JWT_EXPIRES_IN sets the longest lifetime`,
+      );
+    }
     try {
       return await tokens.sign(
         { ...command.claims, sub: command.sub },
@@ -55,59 +64,88 @@ export async function sign(command: SignCommand, io: CliIo): Promise<string> {
  *
  * @throws InvalidTokenError when the token is refused.
  * @throws RevocationUnavailableError when the store of `REDIS_URL` cannot say.
+ * @throws KeySetUnavailableError when the keys of `JWT_JWKS_URI` cannot be
+ *   fetched.
  */
 export async function verify(command: VerifyCommand, io: CliIo): Promise<void> {
-  const { options } = configure(command.dotenv, io, { revocation: true });
-  const token = command.token ?? (await io.readStdin())?.trim();
-  if (token === '') {
-    const where = command.token === undefined ? ' on stdin' : '';
-    throw new CliError('usage', `no token given${where}`);
-  }
-  // Longer than any token may be: refused as the module refuses one too long.
-  if (token === undefined) throw new InvalidTokenError('token_malformed');
-  await withTokenService(options, async (tokens) => {
+  const options = configure(command, io);
+  await withTokenService(command, options, async (tokens) => {
+    const token = command.token ?? (await io.readStdin())?.trim();
+    if (token === '') {
+      const where = command.token === undefined ? ' on stdin' : '';
+      throw new CliError('usage', `no token given${where}`);
+    }
+    // Longer than any token may be: refused as the module refuses one too long.
+    if (token === undefined) throw new InvalidTokenError('token_malformed');
     const user = await tokens.verify(token);
     const store =
       options.revocation === undefined ? undefined : 'Redis (REDIS_URL)';
-    io.stdout(formatVerified(user, store));
+    io.stdout(formatVerified(user, store, headerKid(token)));
   });
 }
 
-/**
- * The module options from the environment, checked by the module's own
- * rules before anything boots, with the lifetime they resolve to.
- */
+/** The `kid` of a verified token's header, when it has one. */
+function headerKid(token: string): string | undefined {
+  const [header = ''] = token.split('.', 1);
+  const { kid } = JSON.parse(
+    Buffer.from(header, 'base64url').toString('utf8'),
+  ) as { kid?: unknown };
+  return typeof kid === 'string' ? kid : undefined;
+}
+
+/** The module options from the environment, and `sign --kid`. */
 function configure(
-  dotenv: string | undefined,
+  command: SignCommand | VerifyCommand,
   io: CliIo,
-  needs: { readonly revocation: boolean },
-): { options: JwtAuthModuleOptions; expiresIn: number } {
-  const env = loadEnvironment(io.env, io.cwd, dotenv);
-  const options = moduleOptionsFromEnvironment(env, dotenv, needs);
-  try {
-    return { options, expiresIn: resolveJwtAuthOptions(options).expiresIn };
-  } catch (error) {
-    if (error instanceof JwtAuthOptionsError) {
-      throw new CliError('configuration', describeOptionsError(error));
-    }
-    throw error;
-  }
+): JwtAuthModuleOptions {
+  const env = loadEnvironment(io.env, io.cwd, command.dotenv);
+  const options = moduleOptionsFromEnvironment(env, {
+    cwd: io.cwd,
+    dotenv: command.dotenv,
+    command: command.name,
+  });
+  if (command.name === 'sign' && command.kid !== undefined)
+    options.signingKeyId = command.kid;
+  return options;
 }
 
 /**
  * Boots `JwtAuthModule` alone, silent, so that tokens follow exactly the
- * module's rules, and closes it (and any Redis connection) afterwards.
+ * module's rules, and closes it (and any Redis connection) afterwards. The
+ * module validates the options as it boots, once: a fault is answered
+ * before any token is read.
  */
 async function withTokenService<T>(
+  command: SignCommand | VerifyCommand,
   options: JwtAuthModuleOptions,
-  use: (tokens: TokenService) => Promise<T>,
+  use: (tokens: TokenService, resolved: ResolvedJwtAuthOptions) => Promise<T>,
 ): Promise<T> {
-  const app = await NestFactory.createApplicationContext(
-    JwtAuthModule.forRoot(options),
-    { logger: false, abortOnError: false },
-  );
+  let app: INestApplicationContext;
   try {
-    return await use(app.get(TokenService));
+    app = await NestFactory.createApplicationContext(
+      JwtAuthModule.forRoot(options),
+      { logger: false, abortOnError: false },
+    );
+  } catch (error) {
+    if (!(error instanceof JwtAuthOptionsError)) throw error;
+    // --kid is an argument: a key it does not name is a fault of the usage.
+    if (
+      command.name === 'sign' &&
+      command.kid !== undefined &&
+      error.option === 'signingKeyId'
+    ) {
+      throw new CliError(
+        'usage',
+        describeOptionsError(error, { signingKeyId: '--kid' }),
+      );
+    }
+    throw new CliError('configuration', describeOptionsError(error));
+  }
+  try {
+    return await use(
+      app.get(TokenService),
+      app.get<ResolvedJwtAuthOptions>(JWT_AUTH_OPTIONS),
+    );
   } finally {
     await app.close();
   }

@@ -4,7 +4,8 @@
  * - `ok`: the token was signed, or is valid; the key was generated.
  * - `refused`: `verify` refused the token.
  * - `usage`: bad arguments or configuration.
- * - `failure`: the revocation store could not answer, or anything unforeseen.
+ * - `failure`: the revocation store or the JWK Set could not answer, or
+ *   anything unforeseen.
  */
 export const EXIT_STATUS = {
   ok: 0,

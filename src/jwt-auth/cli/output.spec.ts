@@ -44,6 +44,26 @@ describe('formatVerified', () => {
     );
   });
 
+  it('names the key in the verdict when the token names one, and changes nothing else', () => {
+    const withKey = formatVerified(user, undefined, '2026-12').split('\n');
+    const without = formatVerified(user, undefined).split('\n');
+    expect(withKey[0]).toBe(
+      'valid: user 42, expires 2026-11-27T04:26:40.000Z, key 2026-12',
+    );
+    expect(withKey.slice(1)).toEqual(without.slice(1));
+  });
+
+  it.each([
+    ['with a space', '"with a space"'],
+    ['\u001b[31mred', '"\\u001b[31mred"'],
+    ['line\nbreak', '"line\\nbreak"'],
+    ['', '""'],
+  ])('quotes a kid that is not a plain word: %j', (kid, shown) => {
+    expect(formatVerified(user, undefined, kid).split('\n')[0]).toBe(
+      `valid: user 42, expires 2026-11-27T04:26:40.000Z, key ${shown}`,
+    );
+  });
+
   it('says where revocation was checked when it was', () => {
     expect(formatVerified(user, 'Redis (REDIS_URL)').split('\n')[1]).toBe(
       'revocation: not revoked (checked in Redis (REDIS_URL))',
@@ -72,6 +92,9 @@ describe('usage', () => {
   it.each([
     'JWT_SECRET',
     'JWT_ALGORITHM',
+    'JWT_KEYS_FILE',
+    'JWT_SIGNING_KEY_ID',
+    'JWT_JWKS_URI',
     'JWT_EXPIRES_IN',
     'JWT_ISSUER',
     'JWT_AUDIENCE',

@@ -1,7 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliArgv } from '../../../test/support/arbitraries.js';
 import type { CliIo } from './cli-io.interface.js';
 import { SYNOPSIS, USAGE } from './output.js';
@@ -50,7 +52,7 @@ describe('runCli', () => {
       status: 2,
       stdout: '',
       stderr:
-        'nest-jwt-auth: JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv\n',
+        'nest-jwt-auth: JWT_SECRET is missing: set it (or JWT_KEYS_FILE) in the environment, or in an env file named with --dotenv\n',
     });
   });
 
@@ -123,6 +125,116 @@ describe('runCli', () => {
       algorithm: 'ES256',
       privateKey: expect.stringContaining('-----BEGIN PRIVATE KEY-----\n'),
       publicKey: expect.stringContaining('-----BEGIN PUBLIC KEY-----\n'),
+    });
+  });
+
+  describe('with a keys file', () => {
+    let dir: string;
+    const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const entry = {
+      kid: 'a',
+      algorithm: 'ES256',
+      publicKey: signing.publicKey
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+    };
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'nest-jwt-auth-cli-'));
+      await writeFile(join(dir, 'public.json'), JSON.stringify([entry]));
+      await writeFile(
+        join(dir, 'keys.json'),
+        JSON.stringify([
+          {
+            ...entry,
+            privateKey: signing.privateKey
+              .export({ type: 'pkcs8', format: 'pem' })
+              .toString(),
+          },
+        ]),
+      );
+    });
+
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('refuses to sign with public keys alone, as a configuration fault', async () => {
+      expect(
+        await run(['sign', '--sub', '1'], {
+          env: { JWT_KEYS_FILE: 'public.json' },
+          cwd: dir,
+        }),
+      ).toEqual({
+        status: 2,
+        stdout: '',
+        stderr:
+          'nest-jwt-auth: JWT_KEYS_FILE has no key that signs: sign needs a private key or a secret\n',
+      });
+    });
+
+    it('answers a --kid that names no key with a usage error, one JWT_SIGNING_KEY_ID names with a configuration fault', async () => {
+      expect(
+        await run(['sign', '--sub', '1', '--kid', 'b'], {
+          env: { JWT_KEYS_FILE: 'keys.json' },
+          cwd: dir,
+        }),
+      ).toEqual({
+        status: 2,
+        stdout: '',
+        stderr: `nest-jwt-auth: --kid names no key of JWT_KEYS_FILE\n${SYNOPSIS}`,
+      });
+      expect(
+        await run(['sign', '--sub', '1'], {
+          env: { JWT_KEYS_FILE: 'keys.json', JWT_SIGNING_KEY_ID: 'b' },
+          cwd: dir,
+        }),
+      ).toEqual({
+        status: 2,
+        stdout: '',
+        stderr:
+          'nest-jwt-auth: JWT_SIGNING_KEY_ID names no key of JWT_KEYS_FILE\n',
+      });
+    });
+
+    it('signs with the key --kid names, over JWT_SIGNING_KEY_ID, and names it as it verifies', async () => {
+      const env = { JWT_KEYS_FILE: 'keys.json' };
+      const signed = await run(['sign', '--sub', '5', '--kid', 'a'], {
+        env: { ...env, JWT_SIGNING_KEY_ID: 'a' },
+        cwd: dir,
+      });
+      expect(signed.status).toBe(0);
+      const verified = await run(['verify', signed.stdout.trim()], {
+        env,
+        cwd: dir,
+      });
+      expect(verified.status).toBe(0);
+      expect(verified.stdout.split('\n')[0]).toMatch(
+        /^valid: user 5, expires \S+, key a$/,
+      );
+    });
+  });
+
+  it('fails with status 3 when the keys of JWT_JWKS_URI cannot be fetched', async () => {
+    const header = { alg: 'RS256', typ: 'JWT', kid: 'k' };
+    const payload = { sub: '1', exp: Math.floor(Date.now() / 1000) + 60 };
+    const token = [header, payload]
+      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+      .concat('c2ln')
+      .join('.');
+    expect(
+      await run(['verify', token], {
+        env: {
+          JWT_JWKS_URI: 'http://127.0.0.1:1/jwks.json',
+          JWT_ISSUER: 'https://id.example',
+          JWT_AUDIENCE: 'orders',
+        },
+      }),
+    ).toEqual({
+      status: 3,
+      stdout: '',
+      stderr:
+        'nest-jwt-auth: cannot tell whether the token is valid: The identity provider keys could not be fetched (JWT_JWKS_URI)\n',
     });
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
+import { KeySetUnavailableError } from '../errors/key-set-unavailable.error.js';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable.error.js';
 import { parseCommand } from './arguments.js';
 import type { CliIo } from './cli-io.interface.js';
@@ -60,6 +61,14 @@ function reportFailure(error: unknown, io: CliIo): ExitStatus {
     io.stderr(formatFault(error.message));
     if (error.code === 'usage') io.stderr(SYNOPSIS);
     return EXIT_STATUS.usage;
+  }
+  if (error instanceof KeySetUnavailableError) {
+    io.stderr(
+      formatFault(
+        `cannot tell whether the token is valid: ${error.message} (JWT_JWKS_URI)`,
+      ),
+    );
+    return EXIT_STATUS.failure;
   }
   if (error instanceof RevocationUnavailableError) {
     io.stderr(
