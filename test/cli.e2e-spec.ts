@@ -7,9 +7,12 @@ import {
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
+import { calculateJwkThumbprint } from 'jose';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,6 +24,7 @@ import {
   JwtAuthModule,
   TokenService,
   type JwtAuthModuleOptions,
+  type JwtKey,
 } from '../src/jwt-auth/index.js';
 import { ADAPTERS, http, startApp } from './support/app.js';
 import { cliArgv } from './support/arbitraries.js';
@@ -91,6 +95,29 @@ async function cli(
 
 /** Secrets written to env files, never passed through the environment. */
 const fileSecrets = new Set<string>();
+
+/** A secret written to a file only, and remembered as one never to print. */
+function newFileSecret(): string {
+  const made = newSecret();
+  fileSecrets.add(made);
+  return made;
+}
+
+/** An entry of `keys`, as `keys generate --json` prints it. */
+interface GeneratedEntry {
+  readonly kid: string;
+  readonly algorithm: string;
+  readonly privateKey?: string;
+  readonly publicKey?: string;
+  readonly secret?: string;
+}
+
+/** The PEM blocks of a text, in order. */
+function pemBlocks(text: string): string[] {
+  return (
+    text.match(/-----BEGIN [A-Z ]+-----\n[^-]+-----END [A-Z ]+-----\n/g) ?? []
+  );
+}
 
 /** What `verify` prints: two lines of verdict, then the claims as JSON. */
 function printedClaims(stdout: string): Record<string, unknown> {
@@ -350,7 +377,7 @@ describe('the nest-jwt-auth command line', () => {
         status: 2,
         stdout: '',
         stderr:
-          'nest-jwt-auth: JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv\n',
+          'nest-jwt-auth: JWT_SECRET is missing: set it (or JWT_KEYS_FILE) in the environment, or in an env file named with --dotenv\n',
       });
     });
 
@@ -447,7 +474,7 @@ describe('the nest-jwt-auth command line', () => {
           status: 2,
           stdout: '',
           stderr:
-            'nest-jwt-auth: JWT_SECRET is missing: set it in the environment, or in an env file named with --dotenv\n',
+            'nest-jwt-auth: JWT_SECRET is missing: set it (or JWT_KEYS_FILE) in the environment, or in an env file named with --dotenv\n',
         });
         const token = await signedIn({ JWT_SECRET: secret });
         const verified = await cli(['verify', token], { cwd: dir });
@@ -511,8 +538,527 @@ describe('the nest-jwt-auth command line', () => {
             })
           ).stderr,
         ).toBe(
-          'nest-jwt-auth: JWT_SECRET is missing: set it in the environment or in no-secret.env\n',
+          'nest-jwt-auth: JWT_SECRET is missing: set it (or JWT_KEYS_FILE) in the environment or in no-secret.env\n',
         );
+      });
+    });
+  });
+
+  describe('keys', () => {
+    let dir: string;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'nest-jwt-auth-cli-keys-'));
+    });
+
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** A key the command line generated: never to be printed again. */
+    async function generated(
+      algorithm: string,
+      ...more: string[]
+    ): Promise<GeneratedEntry> {
+      const run = await cli(
+        ['keys', 'generate', '--algorithm', algorithm, '--json', ...more],
+        { env: {} },
+      );
+      expect(run.status).toBe(0);
+      expect(run.stderr).toBe('');
+      const entry = JSON.parse(run.stdout) as GeneratedEntry;
+      const secretText = entry.privateKey ?? entry.secret ?? '';
+      fileSecrets.add(secretText);
+      // The first line of a PEM's base64: any print of the key shows it.
+      if (entry.privateKey !== undefined)
+        fileSecrets.add(entry.privateKey.split('\n')[1] ?? '');
+      return entry;
+    }
+
+    /** Writes `entries` as a keys file in the temp directory; returns its name. */
+    async function keysFile(
+      name: string,
+      entries: readonly unknown[],
+    ): Promise<string> {
+      await writeFile(join(dir, name), JSON.stringify(entries, null, 2));
+      return name;
+    }
+
+    const thumbprint = (publicKeyPem: string): Promise<string> =>
+      calculateJwkThumbprint(
+        createPublicKey(publicKeyPem).export({ format: 'jwk' }),
+        'sha256',
+      );
+
+    const headerOf = (token: string): Record<string, unknown> =>
+      JSON.parse(
+        Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8'),
+      ) as Record<string, unknown>;
+
+    describe('generate', () => {
+      it.each([
+        ['ES256', 'prime256v1'],
+        ['ES384', 'secp384r1'],
+        ['ES512', 'secp521r1'],
+      ])(
+        'prints a key pair for %s on %s as PEM, its kid the JWK thumbprint on stderr',
+        async (algorithm, curve) => {
+          const run = await cli(
+            ['keys', 'generate', '--algorithm', algorithm],
+            {
+              env: {},
+            },
+          );
+          expect(run.status).toBe(0);
+          const [privatePem, publicPem] = pemBlocks(run.stdout);
+          const privateKey = createPrivateKey(privatePem);
+          const publicKey = createPublicKey(publicPem);
+          expect(privateKey.asymmetricKeyType).toBe('ec');
+          expect(privateKey.asymmetricKeyDetails?.namedCurve).toBe(curve);
+          expect(publicKey.equals(createPublicKey(privateKey))).toBe(true);
+          expect(run.stderr).toBe(`kid: ${await thumbprint(publicPem)}\n`);
+        },
+      );
+
+      it.each([
+        ['RS256', [], 2048],
+        ['PS384', ['--bits', '3072'], 3072],
+      ] as const)(
+        'prints a key pair for %s %j of %d bits as PKCS#8 then SPKI PEM',
+        async (algorithm, bits, modulusLength) => {
+          const run = await cli(
+            ['keys', 'generate', '--algorithm', algorithm, ...bits],
+            { env: {} },
+          );
+          expect(run.status).toBe(0);
+          expect(run.stdout).toMatch(
+            /^-----BEGIN PRIVATE KEY-----\n[^-]+-----END PRIVATE KEY-----\n-----BEGIN PUBLIC KEY-----\n[^-]+-----END PUBLIC KEY-----\n$/,
+          );
+          const [privatePem, publicPem] = pemBlocks(run.stdout);
+          const publicKey = createPublicKey(publicPem);
+          expect(publicKey.asymmetricKeyType).toBe('rsa');
+          expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(
+            modulusLength,
+          );
+          expect(
+            publicKey.equals(createPublicKey(createPrivateKey(privatePem))),
+          ).toBe(true);
+        },
+      );
+
+      it.each([
+        ['HS256', 32],
+        ['HS384', 48],
+        ['HS512', 64],
+      ])(
+        'prints a secret for %s of %d random bytes alone on a line',
+        async (algorithm, bytes) => {
+          const run = await cli(
+            ['keys', 'generate', '--algorithm', algorithm],
+            {
+              env: {},
+            },
+          );
+          expect(run.status).toBe(0);
+          expect(run.stdout).toMatch(/^[A-Za-z0-9_-]+\n$/);
+          expect(Buffer.from(run.stdout.trim(), 'base64url')).toHaveLength(
+            bytes,
+          );
+          expect(run.stderr).toMatch(/^kid: [A-Za-z0-9_-]{22}\n$/);
+        },
+      );
+
+      it('prints with --json an entry of keys, named by its thumbprint or the --kid given', async () => {
+        const es = await generated('ES256');
+        expect(Object.keys(es)).toEqual([
+          'kid',
+          'algorithm',
+          'privateKey',
+          'publicKey',
+        ]);
+        expect(es.algorithm).toBe('ES256');
+        expect(es.kid).toBe(await thumbprint(es.publicKey ?? ''));
+        const rs = await generated('RS256');
+        expect(rs.kid).toBe(await thumbprint(rs.publicKey ?? ''));
+        const hs = await generated('HS512', '--kid', 'shared-2026');
+        expect(Object.keys(hs)).toEqual(['kid', 'algorithm', 'secret']);
+        expect(hs.kid).toBe('shared-2026');
+        expect(Buffer.from(hs.secret ?? '', 'base64url')).toHaveLength(64);
+      });
+
+      it('refuses --bits below 2048, and for a key of fixed size', async () => {
+        for (const [args, fault] of [
+          [['--algorithm', 'RS256', '--bits', '1024'], '--bits must be'],
+          [['--algorithm', 'ES256', '--bits', '4096'], '--bits goes with'],
+        ] as const) {
+          const run = await cli(['keys', 'generate', ...args], { env: {} });
+          expect(run.status).toBe(2);
+          expect(run.stdout).toBe('');
+          expect(run.stderr).toContain(`nest-jwt-auth: ${fault}`);
+        }
+      });
+    });
+
+    describe('sign and verify with JWT_KEYS_FILE', () => {
+      it('signs with generated ES256 and RS256 keys, the first by default, and verifies, naming the key', async () => {
+        const es = await generated('ES256');
+        const rs = await generated('RS256');
+        const env = { JWT_KEYS_FILE: await keysFile('both.json', [es, rs]) };
+
+        const signed = await cli(['sign', '--sub', '21'], { env, cwd: dir });
+        expect(signed).toEqual({
+          status: 0,
+          stdout: expect.stringMatching(SIGNED),
+          stderr: '',
+        });
+        const token = signed.stdout.trim();
+        expect(headerOf(token)).toMatchObject({ alg: 'ES256', kid: es.kid });
+        const verified = await cli(['verify', token], { env, cwd: dir });
+        expect(verified.status).toBe(0);
+        expect(verified.stdout.split('\n')[0]).toMatch(
+          new RegExp(`^valid: user 21, expires \\S+Z, key ${es.kid}$`),
+        );
+        expect(verified.stdout.split('\n')[1]).toBe(
+          'revocation: not checked (set REDIS_URL to check the store an application shares)',
+        );
+
+        // Another service, with the public keys alone, accepts it.
+        await expect(
+          verifiedByTokenService(token, {
+            keys: [es, rs].map(({ kid, algorithm, publicKey }) => ({
+              kid,
+              algorithm,
+              publicKey,
+            })) as JwtKey[],
+          }),
+        ).resolves.toMatchObject({ userId: 21 });
+
+        for (const [args, extra] of [
+          [['--kid', rs.kid], {}],
+          [[], { JWT_SIGNING_KEY_ID: rs.kid }],
+        ] as const) {
+          const byRs = await cli(['sign', '--sub', '22', ...args], {
+            env: { ...env, ...extra },
+            cwd: dir,
+          });
+          expect(byRs.status).toBe(0);
+          expect(headerOf(byRs.stdout.trim())).toMatchObject({
+            alg: 'RS256',
+            kid: rs.kid,
+          });
+          const valid = await cli(['verify', byRs.stdout.trim()], {
+            env,
+            cwd: dir,
+          });
+          expect(valid.stdout.split('\n')[0]).toMatch(/, key \S+$/);
+          expect(valid.stdout.split('\n')[0]).toContain(`key ${rs.kid}`);
+        }
+      });
+
+      it('keeps a token valid when a key is added, and refuses it as unknown_key once its key is removed', async () => {
+        const first = await generated('ES256');
+        const second = await generated('ES256');
+        const before = await cli(['sign', '--sub', '8'], {
+          env: { JWT_KEYS_FILE: await keysFile('rotation.json', [first]) },
+          cwd: dir,
+        });
+        expect(before.status).toBe(0);
+        const oldToken = before.stdout.trim();
+
+        // The new key joins, and signs; the old one still verifies.
+        await keysFile('rotation.json', [second, first]);
+        const env = { JWT_KEYS_FILE: 'rotation.json' };
+        const after = await cli(['sign', '--sub', '8'], { env, cwd: dir });
+        const newToken = after.stdout.trim();
+        expect(headerOf(newToken).kid).toBe(second.kid);
+        const old = await cli(['verify', oldToken], { env, cwd: dir });
+        expect(old.status).toBe(0);
+        expect(old.stdout.split('\n')[0]).toContain(`key ${first.kid}`);
+
+        // The old key is removed: its tokens are refused, the new ones are not.
+        await keysFile('rotation.json', [second]);
+        expect(await cli(['verify', oldToken], { env, cwd: dir })).toEqual({
+          status: 1,
+          stdout: '',
+          stderr:
+            'refused: unknown_key: The access token signing key is unknown\n',
+        });
+        expect(
+          (await cli(['verify', newToken], { env, cwd: dir })).status,
+        ).toBe(0);
+      });
+
+      it('signs with a generated HMAC secret of the keys file', async () => {
+        const hs = await generated('HS384', '--kid', 'h1');
+        const env = { JWT_KEYS_FILE: await keysFile('hmac.json', [hs]) };
+        const signed = await cli(['sign', '--sub', '3'], { env, cwd: dir });
+        expect(headerOf(signed.stdout.trim())).toMatchObject({
+          alg: 'HS384',
+          kid: 'h1',
+        });
+        await expect(
+          verifiedByTokenService(signed.stdout.trim(), {
+            keys: [hs] as JwtKey[],
+          }),
+        ).resolves.toMatchObject({ userId: 3 });
+      });
+
+      it('reads the file relative to the working directory, or from an absolute path', async () => {
+        const es = await generated('ES256');
+        await keysFile('relative.json', [es]);
+        const absolute = await cli(['sign', '--sub', '1'], {
+          env: { JWT_KEYS_FILE: join(dir, 'relative.json') },
+        });
+        expect(absolute.status).toBe(0);
+        const elsewhere = await cli(['sign', '--sub', '1'], {
+          env: { JWT_KEYS_FILE: 'relative.json' },
+        });
+        expect(elsewhere).toEqual({
+          status: 2,
+          stdout: '',
+          stderr:
+            'nest-jwt-auth: JWT_KEYS_FILE "relative.json" cannot be read (ENOENT)\n',
+        });
+      });
+
+      it.each([
+        [
+          'a file that is not JSON, never quoting it',
+          'broken.json',
+          () =>
+            `[{"kid":"h","algorithm":"HS256","secret":"${newFileSecret()}",}]`,
+          'JWT_KEYS_FILE "broken.json" is not JSON',
+        ],
+        [
+          'a file that is not an array',
+          'object.json',
+          () => JSON.stringify({ keys: [] }),
+          `JWT_KEYS_FILE "object.json" must hold a JSON array of keys, each an entry of the module's "keys" option`,
+        ],
+        [
+          'an empty array',
+          'empty.json',
+          () => '[]',
+          'JWT_KEYS_FILE must be a non-empty array of keys',
+        ],
+        [
+          'an entry whose public key is not PEM',
+          'bad-pem.json',
+          () =>
+            JSON.stringify([
+              { kid: 'a', algorithm: 'ES256', publicKey: 'not a key' },
+            ]),
+          'JWT_KEYS_FILE: keys[0].publicKey is not a readable PEM public key',
+        ],
+        [
+          'an HMAC secret too short for its algorithm',
+          'weak.json',
+          () =>
+            JSON.stringify([
+              { kid: 'a', algorithm: 'HS512', secret: newFileSecret() },
+            ]),
+          'JWT_KEYS_FILE: keys[0].secret is too weak for HS512: it has 43 bytes and needs at least 64 (RFC 7518 3.2)',
+        ],
+      ])(
+        'refuses %s: exit status 2 and one line naming JWT_KEYS_FILE',
+        async (_label, name, content, message) => {
+          await writeFile(join(dir, name), content());
+          for (const args of [
+            ['sign', '--sub', '1'],
+            ['verify', 'a.b.c'],
+          ]) {
+            expect(
+              await cli(args, { env: { JWT_KEYS_FILE: name }, cwd: dir }),
+            ).toEqual({
+              status: 2,
+              stdout: '',
+              stderr: `nest-jwt-auth: ${message}\n`,
+            });
+          }
+        },
+      );
+
+      it('refuses JWT_KEYS_FILE beside JWT_SECRET, a --kid of no key, and a file that cannot sign', async () => {
+        const es = await generated('ES256');
+        const name = await keysFile('one.json', [es]);
+        expect(
+          await cli(['sign', '--sub', '1'], {
+            env: { JWT_SECRET: secret, JWT_KEYS_FILE: name },
+            cwd: dir,
+          }),
+        ).toEqual({
+          status: 2,
+          stdout: '',
+          stderr:
+            'nest-jwt-auth: JWT_SECRET and JWT_KEYS_FILE exclude each other: set one\n',
+        });
+
+        const unknownKid = await cli(['sign', '--sub', '1', '--kid', 'nope'], {
+          env: { JWT_KEYS_FILE: name },
+          cwd: dir,
+        });
+        expect(unknownKid.status).toBe(2);
+        expect(unknownKid.stderr).toMatch(
+          /^nest-jwt-auth: --kid names no key of JWT_KEYS_FILE\nUsage:\n/,
+        );
+
+        const publicOnly = await keysFile('public-only.json', [
+          { kid: es.kid, algorithm: es.algorithm, publicKey: es.publicKey },
+        ]);
+        expect(
+          await cli(['sign', '--sub', '1'], {
+            env: { JWT_KEYS_FILE: publicOnly },
+            cwd: dir,
+          }),
+        ).toEqual({
+          status: 2,
+          stdout: '',
+          stderr:
+            'nest-jwt-auth: JWT_KEYS_FILE has no key that signs: sign needs a private key or a secret\n',
+        });
+        const signed = await cli(['sign', '--sub', '1'], {
+          env: { JWT_KEYS_FILE: name },
+          cwd: dir,
+        });
+        expect(
+          (
+            await cli(['verify', signed.stdout.trim()], {
+              env: { JWT_KEYS_FILE: publicOnly },
+              cwd: dir,
+            })
+          ).status,
+        ).toBe(0);
+      });
+    });
+
+    describe('verify with JWT_JWKS_URI', () => {
+      const issuer = 'https://id.example';
+      const audience = 'orders';
+      let server: Server;
+      let jwksUri: string;
+      let provider: GeneratedEntry;
+
+      beforeAll(async () => {
+        provider = await generated('RS256');
+        const jwk = {
+          ...createPublicKey(provider.publicKey ?? '').export({
+            format: 'jwk',
+          }),
+          kid: provider.kid,
+          alg: 'RS256',
+          use: 'sig',
+        };
+        server = createServer((request, response) => {
+          if (request.url !== '/jwks.json') {
+            response.writeHead(404).end();
+            return;
+          }
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ keys: [jwk] }));
+        });
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        const { port } = server.address() as AddressInfo;
+        jwksUri = `http://127.0.0.1:${port}/jwks.json`;
+      });
+
+      afterAll(async () => {
+        server.close();
+        await once(server, 'close');
+      });
+
+      it("verifies a provider's token by the keys it publishes, and signs none", async () => {
+        const moduleRef = await Test.createTestingModule({
+          imports: [
+            JwtAuthModule.forRoot({
+              keys: [provider] as JwtKey[],
+              issuer,
+              audience,
+            }),
+          ],
+        }).compile();
+        const token = await moduleRef.get(TokenService).sign({ sub: 12 });
+        await moduleRef.close();
+
+        const env = {
+          JWT_JWKS_URI: jwksUri,
+          JWT_ISSUER: issuer,
+          JWT_AUDIENCE: audience,
+        };
+        const verified = await cli(['verify', token], { env });
+        expect(verified.status).toBe(0);
+        expect(verified.stdout.split('\n')[0]).toMatch(
+          new RegExp(`^valid: user 12, .*, key ${provider.kid}$`),
+        );
+        expect(printedClaims(verified.stdout)).toMatchObject({
+          sub: '12',
+          iss: issuer,
+          aud: audience,
+        });
+
+        const other = await cli(['verify', token], {
+          env: { ...env, JWT_AUDIENCE: 'billing' },
+        });
+        expect(other.status).toBe(1);
+        expect(other.stderr).toMatch(/^refused: claim_mismatch: /);
+
+        expect(await cli(['sign', '--sub', '1'], { env })).toEqual({
+          status: 2,
+          stdout: '',
+          stderr:
+            "nest-jwt-auth: JWT_JWKS_URI only verifies an identity provider's tokens: sign needs JWT_SECRET or JWT_KEYS_FILE\n",
+        });
+      });
+
+      it('needs JWT_ISSUER and JWT_AUDIENCE, and an https:// URI', async () => {
+        for (const [env, message] of [
+          [
+            { JWT_JWKS_URI: jwksUri, JWT_AUDIENCE: audience },
+            'JWT_ISSUER is required with JWT_JWKS_URI: a provider signs for many',
+          ],
+          [
+            { JWT_JWKS_URI: jwksUri, JWT_ISSUER: issuer },
+            'JWT_AUDIENCE is required with JWT_JWKS_URI: a provider signs for many',
+          ],
+          [
+            {
+              JWT_JWKS_URI: 'http://id.example/jwks.json',
+              JWT_ISSUER: issuer,
+              JWT_AUDIENCE: audience,
+            },
+            'JWT_JWKS_URI must be an https:// URL (http:// on a loopback address only), without credentials',
+          ],
+        ] as const) {
+          expect(await cli(['verify', 'a.b.c'], { env })).toEqual({
+            status: 2,
+            stdout: '',
+            stderr: `nest-jwt-auth: ${message}\n`,
+          });
+        }
+      });
+
+      it('fails with exit status 3 when the JWK Set cannot be fetched', async () => {
+        const token = forgeToken({
+          header: { alg: 'RS256', typ: 'JWT', kid: 'k' },
+          payload: { sub: '1', exp: nowSeconds() + 60 },
+          key: newSecret(),
+          signWith: 'HS256',
+        });
+        expect(
+          await cli(['verify', token], {
+            env: {
+              JWT_JWKS_URI: 'http://127.0.0.1:1/jwks.json',
+              JWT_ISSUER: issuer,
+              JWT_AUDIENCE: audience,
+            },
+          }),
+        ).toEqual({
+          status: 3,
+          stdout: '',
+          stderr:
+            'nest-jwt-auth: cannot tell whether the token is valid: The identity provider keys could not be fetched (JWT_JWKS_URI)\n',
+        });
       });
     });
   });
