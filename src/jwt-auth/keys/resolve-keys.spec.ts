@@ -116,6 +116,24 @@ describe('resolveKeys', () => {
     );
   });
 
+  it('resolves a ring of mixed key types again and again, and leaves key parsing working', () => {
+    const keys = [
+      { kid: 'ec', algorithm: 'ES256', privateKey: pem(ec.P256.privateKey) },
+      { kid: 'rsa', algorithm: 'RS256', privateKey: pem(rsa.privateKey) },
+      { kid: 'pss', algorithm: 'PS384', publicKey: pem(pss.publicKey) },
+      { kid: 'hs', algorithm: 'HS256', secret: secret64 },
+    ] as const;
+    for (let round = 0; round < 3; round++) {
+      expect(local({ keys }).list.map(({ kid }) => kid)).toEqual([
+        'ec',
+        'rsa',
+        'pss',
+        'hs',
+      ]);
+    }
+    expect(createPrivateKey(pem(ec.P384.privateKey)).type).toBe('private');
+  });
+
   it('keeps secret with algorithm as a single key without a kid', () => {
     const keys = local({ secret: secret64, algorithm: 'HS512' });
     expect(keys.list).toHaveLength(1);

@@ -150,7 +150,7 @@ function resolveKeyList(value: unknown, signingKeyId: unknown): LocalKeys {
     ids.add(key.kid);
     const twin = list
       .slice(0, index)
-      .findIndex((other) => other.verifyKey.equals(key.verifyKey));
+      .findIndex((other) => sameKey(other.verifyKey, key.verifyKey));
     if (twin !== -1) {
       // One key, one algorithm (RFC 8725 3.1).
       throw new JwtAuthOptionsError(
@@ -257,6 +257,19 @@ function resolveKey(option: string, value: unknown): ResolvedKey {
     }
   }
   return Object.freeze({ kid, algorithm, verifyKey, signKey });
+}
+
+/**
+ * Whether two keys are one. Keys of different types are never compared:
+ * OpenSSL 3 leaves an error behind on that, which fails the next key parse
+ * of the process.
+ */
+function sameKey(one: KeyObject, other: KeyObject): boolean {
+  return (
+    one.type === other.type &&
+    one.asymmetricKeyType === other.asymmetricKeyType &&
+    one.equals(other)
+  );
 }
 
 /** An HMAC secret of at least the hash's size; never a key in text form. */
