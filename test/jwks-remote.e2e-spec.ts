@@ -27,7 +27,13 @@ import {
   type InvalidTokenCode,
   type JwksOptions,
 } from '../src/jwt-auth/index.js';
-import { ADAPTERS, expectRefusal, http, startApp } from './support/app.js';
+import {
+  ADAPTERS,
+  expectRefusal,
+  expectUnavailable,
+  http,
+  startApp,
+} from './support/app.js';
 import { forgeToken, b64url, nowSeconds } from './support/jws.js';
 import {
   providerKey,
@@ -52,21 +58,8 @@ function expectCode(response: Response, code: InvalidTokenCode): void {
 }
 
 /** The module's 503 when the provider's keys cannot be fetched. */
-function expectKeysUnavailable(response: Response): void {
-  expect({
-    status: response.status,
-    body: response.body as unknown,
-    retryAfter: response.headers['retry-after'],
-  }).toEqual({
-    status: 503,
-    body: {
-      statusCode: 503,
-      message: 'The token signing keys are unavailable',
-      error: 'Service Unavailable',
-    },
-    retryAfter: '1',
-  });
-}
+const expectKeysUnavailable = (response: Response): void =>
+  expectUnavailable(response, 'The token signing keys are unavailable');
 
 describe.each(ADAPTERS)('jwks: an identity provider’s keys (%s)', (adapter) => {
   let provider: TestJwksProvider;

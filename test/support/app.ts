@@ -116,10 +116,14 @@ export function expectRefusal(
 }
 
 /**
- * Asserts the module's 503 for a request whose token's revocation could not
- * be checked (failing closed): the exact body and `Retry-After: 1`.
+ * Asserts the module's 503 for a request whose token could not be checked
+ * (failing closed): the exact body and `Retry-After: 1`. By default, for
+ * its revocation; `message` for the keys of `jwks`.
  */
-export function expectUnavailable(response: Response): void {
+export function expectUnavailable(
+  response: Response,
+  message = 'The token revocation status is unavailable',
+): void {
   expect({
     status: response.status,
     body: response.body as unknown,
@@ -128,7 +132,7 @@ export function expectUnavailable(response: Response): void {
     status: 503,
     body: {
       statusCode: 503,
-      message: 'The token revocation status is unavailable',
+      message,
       error: 'Service Unavailable',
     },
     retryAfter: '1',
