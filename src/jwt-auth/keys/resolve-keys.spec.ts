@@ -359,6 +359,19 @@ describe('resolveKeys', () => {
     ],
     ['PEM bytes', Buffer.from(pem(rsa.publicKey))],
     ['a PEM with text around it', `key: ${pem(rsa.publicKey)}`],
+    [
+      'a secret KeyObject of a PEM',
+      createSecretKey(Buffer.from(pem(rsa.publicKey))),
+    ],
+    ['a JWK', JSON.stringify(rsa.publicKey.export({ format: 'jwk' }))],
+    [
+      'a secret KeyObject of a JWK',
+      createSecretKey(
+        Buffer.from(
+          JSON.stringify(ec.P256.publicKey.export({ format: 'jwk' })),
+        ),
+      ),
+    ],
   ])(
     'refuses %s as an HMAC secret (the RS256/HS256 confusion)',
     (_name, secret) => {

@@ -62,8 +62,11 @@ const DEFAULT_CACHE_MAX_AGE = 600_000;
 const DEFAULT_COOLDOWN = 30_000;
 const DEFAULT_TIMEOUT = 5_000;
 
-/** The start of any PEM block: a key in text form is never an HMAC secret. */
-const PEM = /-----BEGIN [A-Z0-9 ]+-----/;
+/**
+ * The start of a PEM block, or a JWK's `kty` member: a key in text form is
+ * never an HMAC secret.
+ */
+const KEY_IN_TEXT = /-----BEGIN [A-Z0-9 ]+-----|"kty"\s*:/;
 
 const HMAC_ALGORITHMS = Object.keys(JWT_ALGORITHMS).filter(
   (name) => !isAsymmetric(name as JwtAlgorithm),
@@ -288,17 +291,9 @@ function resolveSecret(
     }
     key = secret;
   } else if (typeof secret === 'string' || secret instanceof Uint8Array) {
-    const bytes =
-      typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-    // A public key is no secret: HMAC with one lets anyone who has it sign
-    // (the RS256/HS256 confusion).
-    if (PEM.test(Buffer.from(bytes).toString('latin1'))) {
-      throw new JwtAuthOptionsError(
-        option,
-        `JwtAuthModule option "${option}" holds a PEM key, which is not an HMAC secret: use "keys" with "publicKey" or "privateKey"`,
-      );
-    }
-    key = createSecretKey(bytes);
+    key = createSecretKey(
+      typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret,
+    );
   } else if (secret === undefined || secret === null) {
     throw new JwtAuthOptionsError(
       option,
@@ -308,6 +303,14 @@ function resolveSecret(
     throw new JwtAuthOptionsError(
       option,
       `JwtAuthModule option "${option}" must be a string, a Uint8Array or a secret KeyObject`,
+    );
+  }
+  // A public key is no secret: HMAC with one lets anyone who has it sign
+  // (the RS256/HS256 confusion).
+  if (KEY_IN_TEXT.test(key.export().toString('latin1'))) {
+    throw new JwtAuthOptionsError(
+      option,
+      `JwtAuthModule option "${option}" holds a key in PEM or JWK form, which is not an HMAC secret: use "keys" with "publicKey" or "privateKey"`,
     );
   }
   const size = key.symmetricKeySize ?? 0;
