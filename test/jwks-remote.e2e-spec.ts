@@ -173,6 +173,39 @@ describe.each(ADAPTERS)('jwks: an identity provider’s keys (%s)', (adapter) =>
     expect((await get(provider.sign(rsa))).status).toBe(200);
   });
 
+  it('refuses a token of a published key that cannot be used, and fetches on as before', async () => {
+    provider.rawKeys = [
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: 'AA',
+        y: 'AA',
+        kid: 'broken',
+        alg: 'ES256',
+      },
+    ];
+    const named = (kid: string) => provider.sign(ec, {}, { kid });
+    expectCode(await get(named('broken')), 'unknown_key');
+    expectCode(await get(named('broken')), 'unknown_key');
+    expect(provider.setFetches).toBe(1);
+    // No fetch failed: a key the provider has just added is still fetched.
+    const added = providerKey('RS256', 'rsa-2');
+    provider.keys = [rsa, ec, added];
+    expect((await get(provider.sign(added))).status).toBe(200);
+    expect(provider.setFetches).toBe(2);
+  });
+
+  it('makes one fetch for a token with an unknown kid once the set is old', async () => {
+    await boot({ cacheMaxAge: 1000 });
+    expect((await get(provider.sign(rsa))).status).toBe(200);
+    await sleep(1100);
+    expectCode(
+      await get(provider.sign(rsa, {}, { kid: 'nope' })),
+      'unknown_key',
+    );
+    expect(provider.setFetches).toBe(2);
+  });
+
   it('follows no jku, x5u or jwk of a token', async () => {
     const attacker = providerKey('RS256', 'attacker');
     const token = provider.sign(attacker);
@@ -217,6 +250,19 @@ describe.each(ADAPTERS)('jwks: an identity provider’s keys (%s)', (adapter) =>
     expect(provider.setFetches).toBe(3);
   });
 
+  it('remembers a verified token no longer than its key set stays fresh', async () => {
+    await boot({ cacheMaxAge: 1000 });
+    expect((await get(provider.sign(ec))).status).toBe(200);
+    await sleep(600);
+    // Verified 600 ms into the set's 1000: remembered for 400 ms, not 1000.
+    const token = provider.sign(rsa);
+    expect((await get(token)).status).toBe(200);
+    expect((await get(token)).status).toBe(200);
+    provider.keys = [ec];
+    await sleep(500);
+    expectCode(await get(token), 'unknown_key');
+  });
+
   it('retires a key the provider removes, within cacheMaxAge', async () => {
     await boot({ cacheMaxAge: 1000 });
     const token = provider.sign(rsa);
@@ -255,8 +301,11 @@ describe.each(ADAPTERS)('jwks: an identity provider’s keys (%s)', (adapter) =>
     await sleep(COOLDOWN + 50);
     // A known key: no fetch needed.
     expect((await get(provider.sign(ec))).status).toBe(200);
-    // A new kid cannot be told from a forgery while the set is out of reach.
+    // A new kid cannot be told from a forgery while the set is out of reach,
+    // and no other fetch is made within the cooldown.
     expectKeysUnavailable(await get(provider.sign(providerKey('RS256'))));
+    expectKeysUnavailable(await get(provider.sign(providerKey('ES256'))));
+    expect(provider.setFetches).toBe(2);
     expect((await get(provider.sign(rsa, { sub: '43' }))).body).toEqual({
       userId: 43,
     });

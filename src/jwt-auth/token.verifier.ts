@@ -152,14 +152,12 @@ export class TokenVerifier {
         );
       }
     }
-    const left = user.claims.exp + this.options.clockTolerance - nowSeconds();
-    if (left > 0) {
-      this.verified?.offer(
-        token,
-        user,
-        Math.min(left * 1000, this.keys.rememberFor),
-      );
-    }
+    // Milliseconds: until its exp, and while its key is known to stand.
+    const ttl = Math.min(
+      (user.claims.exp + this.options.clockTolerance - nowSeconds()) * 1000,
+      this.keys.rememberFor(),
+    );
+    if (ttl > 0) this.verified?.offer(token, user, ttl);
   }
 
   /**

@@ -41,6 +41,8 @@ export function providerKey(
 export class TestJwksProvider {
   /** The keys the set publishes. */
   keys: ProviderKey[] = [];
+  /** JWKs published as they are, after `keys`. */
+  rawKeys: object[] = [];
   /** How the set is answered. */
   mode: ProviderMode = 'ok';
   /** Fetches of the set, and of the metadata, since the start. */
@@ -139,12 +141,15 @@ export class TestJwksProvider {
         return;
       case 'ok':
         this.json(response, {
-          keys: this.keys.map((key) => ({
-            ...key.publicKey.export({ format: 'jwk' }),
-            kid: key.kid,
-            alg: key.algorithm,
-            use: 'sig',
-          })),
+          keys: [
+            ...this.keys.map((key) => ({
+              ...key.publicKey.export({ format: 'jwk' }),
+              kid: key.kid,
+              alg: key.algorithm,
+              use: 'sig',
+            })),
+            ...this.rawKeys,
+          ],
         });
     }
   }

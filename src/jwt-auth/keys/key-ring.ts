@@ -22,11 +22,12 @@ export interface KeyRing {
   /** Every algorithm some key is used with: any other is refused unread. */
   readonly algorithms: readonly JwtAlgorithm[];
   /**
-   * How long a verified token may be remembered without asking for its key
-   * again, in milliseconds: a key removed at a provider retires its tokens
-   * within that time.
+   * How long a token verified now may be remembered without asking for its
+   * key again, in milliseconds: until the set of keys in hand is due to be
+   * fetched again, so that a key removed at a provider retires its tokens
+   * within `cacheMaxAge`.
    */
-  readonly rememberFor: number;
+  rememberFor(): number;
   /**
    * The key of a token whose header is `header`.
    *
@@ -51,7 +52,7 @@ export function keyRingFor(keys: ResolvedKeys): KeyRing {
  */
 class LocalKeyRing implements KeyRing {
   readonly algorithms: readonly JwtAlgorithm[];
-  readonly rememberFor = Number.POSITIVE_INFINITY;
+
   private readonly byKid = new Map<string | undefined, VerificationKey>();
   private readonly only: VerificationKey | undefined;
 
@@ -73,6 +74,11 @@ class LocalKeyRing implements KeyRing {
       keys.list.length === 1 && first.kid === undefined
         ? this.byKid.get(undefined)
         : undefined;
+  }
+
+  /** For ever: the keys change only with the options. */
+  rememberFor(): number {
+    return Number.POSITIVE_INFINITY;
   }
 
   keyFor({ alg, kid }: TokenHeader): VerificationKey {

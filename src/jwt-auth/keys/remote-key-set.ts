@@ -1,10 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JSONWebKeySet,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors } from 'jose';
 import { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { InvalidTokenError } from '../errors/invalid-token.error.js';
@@ -37,7 +32,6 @@ type FoundKey = Awaited<ReturnType<RemoteJwks>>;
  */
 export class RemoteKeySet implements KeyRing {
   readonly algorithms: readonly JwtAlgorithm[];
-  readonly rememberFor: number;
   private readonly logger = new Logger('JwtAuth');
   private remote: RemoteJwks | undefined;
   private discovering: Promise<RemoteJwks> | undefined;
@@ -45,14 +39,27 @@ export class RemoteKeySet implements KeyRing {
   private failedAt = Number.NEGATIVE_INFINITY;
   /** `performance.now()` of the last fetch an unknown `kid` started. */
   private refetchedAt = Number.NEGATIVE_INFINITY;
-  /** A lookup in the set fetched last. */
-  private last: { json: JSONWebKeySet; lookup: KeyLookup } | undefined;
-  private readonly converted = new WeakMap<object, VerificationKey>();
+  /** `performance.now()` of the last fetch that brought a set. */
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The keys of the set fetched last that tokens named, by `alg` and `kid`,
+   * made once each (as many as the set has); emptied by every fetch.
+   */
+  private readonly found = new Map<string, VerificationKey>();
+  /** A lookup in the set fetched last; dropped by every fetch. */
+  private lookupInSet: KeyLookup | undefined;
 
   constructor(private readonly options: RemoteKeys) {
     this.algorithms = options.algorithms;
-    this.rememberFor = options.cacheMaxAge;
     if (options.uri !== undefined) this.remote = this.open(options.uri);
+  }
+
+  /** Until the set in hand is due to be fetched again. */
+  rememberFor(): number {
+    return Math.max(
+      0,
+      this.fetchedAt + this.options.cacheMaxAge - performance.now(),
+    );
   }
 
   keyFor(header: TokenHeader): Promise<VerificationKey> {
@@ -66,23 +73,27 @@ export class RemoteKeySet implements KeyRing {
     header: TokenHeader,
     alg: AsymmetricJwtAlgorithm,
   ): Promise<VerificationKey> {
-    const query = { alg, kid: header.kid };
     try {
       const remote = this.remote ?? (await this.discover());
-      if (!remote.fresh) await this.reload(remote);
-      let found = await this.lookup(remote, query);
-      if (found === undefined) {
-        if (performance.now() - this.refetchedAt < this.options.cooldown) {
-          throw new InvalidTokenError('unknown_key');
-        }
-        this.refetchedAt = performance.now();
+      let fetched = false;
+      if (!remote.fresh) {
         await this.reload(remote);
-        found = await this.lookup(remote, query);
-        if (found === undefined) throw new InvalidTokenError('unknown_key');
+        fetched = true;
       }
-      return this.verificationKey(found, alg);
+      let found = await this.keyIn(remote, alg, header.kid);
+      if (found === undefined && !fetched) {
+        // Out of reach, the provider cannot say whether the kid is new.
+        this.assertNotCoolingDown();
+        if (performance.now() - this.refetchedAt >= this.options.cooldown) {
+          this.refetchedAt = performance.now();
+          await this.reload(remote);
+          found = await this.keyIn(remote, alg, header.kid);
+        }
+      }
+      if (found === undefined) throw new InvalidTokenError('unknown_key');
+      return found;
     } catch (error) {
-      throw this.refusalFor(error);
+      throw refusalFor(error);
     }
   }
 
@@ -94,42 +105,39 @@ export class RemoteKeySet implements KeyRing {
     } catch (error) {
       throw this.failed(error);
     }
+    this.fetchedAt = performance.now();
+    this.found.clear();
+    this.lookupInSet = undefined;
   }
 
-  /** The key of the set fetched last for a header; `undefined` when none has its `kid`. */
-  private async lookup(
+  /**
+   * The key of the set fetched last for `alg` and `kid`, once found to fit;
+   * `undefined` when the set has none.
+   *
+   * @throws InvalidTokenError when the set's key does not fit its algorithm.
+   */
+  private async keyIn(
     remote: RemoteJwks,
-    query: { alg: string; kid: string | undefined },
-  ): Promise<FoundKey | undefined> {
+    alg: AsymmetricJwtAlgorithm,
+    kid: string | undefined,
+  ): Promise<VerificationKey | undefined> {
+    const name = `${alg} ${kid ?? ''}`;
+    const known = this.found.get(name);
+    if (known !== undefined) return known;
     const json = remote.jwks();
     if (json === undefined) return undefined;
-    if (this.last?.json !== json) {
-      this.last = { json, lookup: createLocalJWKSet(json) };
-    }
+    this.lookupInSet ??= createLocalJWKSet(json);
+    let key: FoundKey;
     try {
-      return await this.last.lookup(query);
+      key = await this.lookupInSet({ alg, kid });
     } catch (error) {
+      // Not remembered: made-up kids would fill the map.
       if (error instanceof errors.JWKSNoMatchingKey) return undefined;
       throw error;
     }
-  }
-
-  /** The refusal for an error met looking a key up. */
-  private refusalFor(error: unknown): Error {
-    if (
-      error instanceof InvalidTokenError ||
-      error instanceof KeySetUnavailableError
-    ) {
-      return error;
-    }
-    if (
-      error instanceof errors.JWKSMultipleMatchingKeys ||
-      error instanceof errors.JOSENotSupported ||
-      error instanceof errors.JOSEAlgNotAllowed
-    ) {
-      return new InvalidTokenError('unknown_key', { cause: error });
-    }
-    return this.failed(error);
+    const entry = verificationKey(key, alg);
+    this.found.set(name, entry);
+    return entry;
   }
 
   /** Remembers a failed fetch, logs it once, and returns the 503's error. */
@@ -145,23 +153,6 @@ export class RemoteKeySet implements KeyRing {
     if (performance.now() - this.failedAt < this.options.cooldown) {
       throw unavailable(undefined);
     }
-  }
-
-  /** The key as a `KeyObject` for jsonwebtoken, once it is found to fit. */
-  private verificationKey(
-    found: FoundKey,
-    alg: AsymmetricJwtAlgorithm,
-  ): VerificationKey {
-    let entry = this.converted.get(found);
-    if (entry === undefined) {
-      const key = found instanceof KeyObject ? found : KeyObject.from(found);
-      if (key.type !== 'public' || keyFault(key, alg) !== undefined) {
-        throw new InvalidTokenError('unknown_key');
-      }
-      entry = Object.freeze({ key, algorithms: Object.freeze([alg] as const) });
-      this.converted.set(found, entry);
-    }
-    return entry;
   }
 
   private open(uri: URL): RemoteJwks {
@@ -180,7 +171,7 @@ export class RemoteKeySet implements KeyRing {
       (uri) => (this.remote = this.open(uri)),
       (error: unknown) => {
         this.discovering = undefined;
-        throw error;
+        throw this.failed(error);
       },
     );
     return this.discovering;
@@ -218,6 +209,30 @@ export class RemoteKeySet implements KeyRing {
       );
     }
   }
+}
+
+/**
+ * The refusal for an error met looking a key up: a failed fetch is the
+ * 503; a key of the set that jose cannot use, or that is several, is no
+ * key for the token.
+ */
+function refusalFor(error: unknown): Error {
+  return error instanceof InvalidTokenError ||
+    error instanceof KeySetUnavailableError
+    ? error
+    : new InvalidTokenError('unknown_key', { cause: error });
+}
+
+/** The key as a `KeyObject` for jsonwebtoken, once found to fit its algorithm. */
+function verificationKey(
+  found: FoundKey,
+  alg: AsymmetricJwtAlgorithm,
+): VerificationKey {
+  const key = found instanceof KeyObject ? found : KeyObject.from(found);
+  if (key.type !== 'public' || keyFault(key, alg) !== undefined) {
+    throw new InvalidTokenError('unknown_key');
+  }
+  return Object.freeze({ key, algorithms: Object.freeze([alg] as const) });
 }
 
 function unavailable(cause: unknown): KeySetUnavailableError {
