@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
 import passport from 'passport';
+import { CapturingLogger } from '../../test/support/capturing-logger.js';
 import type { AuthenticatedUser } from './interfaces/authenticated-user.interface.js';
 import { JwtAuthModule } from './jwt-auth.module.js';
 import { JWT_AUTH_STRATEGY, JwtStrategy } from './jwt.strategy.js';
@@ -91,5 +92,51 @@ describe('JwtStrategy', () => {
       expect(outcome).toBeInstanceOf(Error);
       expect(claimed.headers['WWW-Authenticate']).toBe('Bearer realm="unit"');
     });
+  });
+});
+
+describe('JwtStrategy with the keys of an identity provider', () => {
+  it('logs, rather than leaves unhandled, a throw while answering after the key lookup', async () => {
+    const logger = new CapturingLogger();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        JwtAuthModule.forRoot({
+          issuer: 'http://127.0.0.1:9',
+          audience: 'api',
+          // Nothing listens there: the lookup fails, in a promise.
+          jwks: { uri: 'http://127.0.0.1:9/jwks.json', timeout: 100 },
+        }),
+      ],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger }).init();
+    try {
+      const header = Buffer.from('{"alg":"RS256","kid":"k"}').toString(
+        'base64url',
+      );
+      // A response already sent: setting the challenge throws.
+      const response = {
+        setHeader: () => {
+          throw Object.assign(new Error('headers sent'), {
+            code: 'ERR_HTTP_HEADERS_SENT',
+          });
+        },
+      };
+      const request = {
+        headers: { authorization: `Bearer ${header}.e30.c2ln` },
+        res: response,
+      };
+      const middleware = passport.authenticate(JWT_AUTH_STRATEGY, {
+        session: false,
+      }) as (request: object, response: object, next: Next) => void;
+      middleware(request, response, () => undefined);
+      const logged = () =>
+        logger.text().includes('Answering a request failed: Error');
+      for (let waited = 0; waited < 3000 && !logged(); waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(logged()).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
@@ -92,6 +92,19 @@ function errorWithAnswer(this: Authentication, cause: Error): void {
   this[PASSPORT_ERROR](this.challenge.answer(this[ANSWERED_ON], cause));
 }
 
+/**
+ * What Passport threw while answering a request whose key came in a
+ * promise (a response already sent, say): nothing is left to answer it
+ * with, so it is logged, by its name, rather than left an unhandled
+ * rejection, which ends the process. (Had the key come at once, the guard
+ * would have met the throw.)
+ */
+function answerFailed(error: unknown): void {
+  new Logger('JwtAuth').error(
+    `Answering a request failed: ${error instanceof Error ? error.name : typeof error}`,
+  );
+}
+
 /** The actions Passport gives a strategy for one request. */
 const PASSPORT_ACTIONS = [
   'success',
@@ -146,10 +159,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_AUTH_STRATEGY) {
         // has the key's one algorithm: jsonwebtoken checks the signature
         // with that.
         if (found instanceof Promise) {
-          found.then(
-            ({ key }) => done(null, key as unknown as string),
-            (error: unknown) => done(error),
-          );
+          found
+            .then(
+              ({ key }) => done(null, key as unknown as string),
+              (error: unknown) => done(error),
+            )
+            .catch(answerFailed);
         } else {
           done(null, found.key as unknown as string);
         }
