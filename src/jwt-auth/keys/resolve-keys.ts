@@ -307,7 +307,13 @@ function resolveSecret(
   }
   // A public key is no secret: HMAC with one lets anyone who has it sign
   // (the RS256/HS256 confusion).
-  if (KEY_IN_TEXT.test(key.export().toString('latin1'))) {
+  const text =
+    typeof secret === 'string'
+      ? secret
+      : Buffer.from(
+          secret instanceof KeyObject ? secret.export() : secret,
+        ).toString('latin1');
+  if (KEY_IN_TEXT.test(text)) {
     throw new JwtAuthOptionsError(
       option,
       `JwtAuthModule option "${option}" holds a key in PEM or JWK form, which is not an HMAC secret: use "keys" with "publicKey" or "privateKey"`,
