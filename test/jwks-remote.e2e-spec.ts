@@ -7,20 +7,13 @@ import {
   expect,
   it,
 } from '@jest/globals';
-import {
-  Controller,
-  Get,
-  UseGuards,
-  type INestApplication,
-} from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import {
-  CurrentUser,
   INVALID_TOKEN_DESCRIPTIONS,
-  JwtAuthGuard,
   JwtAuthModule,
   KeySetUnavailableError,
   TokenService,
@@ -35,6 +28,7 @@ import {
   startApp,
 } from './support/app.js';
 import { forgeToken, b64url, nowSeconds } from './support/jws.js';
+import { ProfileController } from './support/profile.controller.js';
 import {
   providerKey,
   TestJwksProvider,
@@ -43,15 +37,6 @@ import {
 
 const realm = 'idp';
 const COOLDOWN = 400;
-
-@Controller()
-class ProfileController {
-  @UseGuards(JwtAuthGuard)
-  @Get('profile')
-  profile(@CurrentUser() userId: number): { userId: number } {
-    return { userId };
-  }
-}
 
 function expectCode(response: Response, code: InvalidTokenCode): void {
   expectRefusal(response, realm, INVALID_TOKEN_DESCRIPTIONS[code]);

@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  Controller,
-  Get,
-  UseGuards,
-  type INestApplication,
-} from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import {
@@ -15,9 +10,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import {
-  CurrentUser,
   INVALID_TOKEN_DESCRIPTIONS,
-  JwtAuthGuard,
   JwtAuthModule,
   TokenService,
   type InvalidTokenCode,
@@ -26,17 +19,9 @@ import {
 } from '../src/jwt-auth/index.js';
 import { ADAPTERS, expectRefusal, http, startApp } from './support/app.js';
 import { b64url, nowSeconds } from './support/jws.js';
+import { ProfileController } from './support/profile.controller.js';
 
 const realm = 'keys';
-
-@Controller()
-class ProfileController {
-  @UseGuards(JwtAuthGuard)
-  @Get('profile')
-  profile(@CurrentUser() userId: number): { userId: number } {
-    return { userId };
-  }
-}
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 /** An RSA-PSS key bound to the parameters of `PS<bits>`. */
