@@ -108,7 +108,7 @@ export class TokenVerifier {
       // A new object each call: JwtService deletes the key from it.
       payload = this.jwt.verify(token, {
         ...this.verifyOptions,
-        algorithms: [...algorithms],
+        algorithms,
         secret: key,
       } as unknown as JwtVerifyOptions);
     } catch (error) {
